@@ -1,0 +1,17 @@
+# Copyright 2026 shopify_stock_sync contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+{
+    "name": "Shopify Stock Sync",
+    "summary": "Keep Shopify inventory per location equal to Odoo stock per location",
+    "version": "19.0.0.1.0",
+    "category": "Inventory/Inventory",
+    "website": "https://github.com/shopify-stock-sync/shopify_stock_sync",
+    "author": "shopify_stock_sync contributors",
+    "license": "LGPL-3",
+    "development_status": "Alpha",
+    "depends": ["stock", "queue_job"],
+    "external_dependencies": {"python": ["requests"]},
+    "data": [],
+    "installable": True,
+    "application": False,
+}

@@ -1,0 +1,147 @@
+"""The engine's data: plain dataclasses named after the domain.
+
+Ids are Shopify global ids (``gid://shopify/InventoryItem/1``).  The Odoo models translate
+their records to these and back; nothing here knows about Odoo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Direction(str, Enum):
+    """Who owns the quantity of a location mapping."""
+
+    ODOO_TO_SHOPIFY = "odoo_to_shopify"
+    SHOPIFY_TO_ODOO = "shopify_to_odoo"
+    TWO_WAY = "two_way"
+    OFF = "off"
+
+
+class ErrorCategory(str, Enum):
+    """Why something failed, in the words an operator filters by."""
+
+    TRANSIENT = "transient"  # network, timeout, 5xx, throttled: retried
+    AUTH = "auth"  # 401, 403, missing scope: fix credentials or scopes
+    REQUEST = "request"  # a request Shopify refused: a bug or bad input
+    DATA = "data"  # per item: untracked, invalid quantity, unknown code
+    CONFIG = "config"  # mapping or link setup: inactive location, no link
+
+
+@dataclass(frozen=True, order=True)
+class LevelKey:
+    """One (inventory item, Shopify location) pair."""
+
+    inventory_item_id: str
+    location_id: str
+
+    @property
+    def level_gid(self) -> str:
+        """The InventoryLevel global id Shopify uses for this pair."""
+        location = self.location_id.rsplit("/", 1)[-1]
+        item = self.inventory_item_id.rsplit("/", 1)[-1]
+        return f"gid://shopify/InventoryLevel/{location}?inventory_item_id={item}"
+
+
+@dataclass(frozen=True)
+class ShopifyLevel:
+    """What Shopify holds for one pair, as read.
+
+    ``stocked`` is False when the item has no level at the location (it must be activated
+    before a quantity can be set there).
+    """
+
+    key: LevelKey
+    stocked: bool
+    available: int | None = None
+    on_hand: int | None = None
+    committed: int | None = None
+    tracked: bool | None = None
+    active: bool | None = None
+    updated_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Location:
+    """A Shopify location and the flags that decide whether we may write to it."""
+
+    id: str
+    name: str
+    active: bool = True
+    fulfills_online_orders: bool = True
+    fulfillment_service: bool = False
+
+    @property
+    def writable(self) -> bool:
+        return self.active and not self.fulfillment_service
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A Shopify product variant with the fields used for linking."""
+
+    id: str
+    inventory_item_id: str
+    sku: str | None
+    barcode: str | None
+    tracked: bool
+    title: str = ""
+    product_title: str = ""
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Human names for one level, used in every operational message."""
+
+    sku: str = ""
+    product: str = ""
+    shopify_location: str = ""
+    odoo_location: str = ""
+
+
+@dataclass(frozen=True)
+class LevelChange:
+    """The intent to make Shopify's ``available`` at one pair follow Odoo.
+
+    ``odoo_quantity`` is the Odoo quantity of the rule's basis (may be fractional or
+    negative); ``committed_known_to_odoo`` is how much of Shopify's committed quantity Odoo
+    already reserves (0 when unknown: the guard then assumes none, which never oversells).
+    ``ref`` is the caller's own id for the level (an Odoo record id), echoed in outcomes.
+    """
+
+    key: LevelKey
+    odoo_quantity: float
+    ref: int | str | None = None
+    subject: Subject = field(default_factory=Subject)
+    committed_known_to_odoo: int = 0
+
+
+@dataclass(frozen=True)
+class ItemError:
+    """One ``userErrors`` entry of a mutation, kept whole."""
+
+    code: str | None
+    field: tuple[str, ...]
+    message: str
+
+
+class OutcomeStatus(str, Enum):
+    SYNCED = "synced"  # Shopify now shows the target (set now, or already equal)
+    ERROR = "error"  # a per-level problem that retrying will not fix
+    RETRY = "retry"  # not done; a later attempt may succeed (bounded retries ran out)
+
+
+@dataclass(frozen=True)
+class PushOutcome:
+    """What happened to one LevelChange."""
+
+    change: LevelChange
+    status: OutcomeStatus
+    target: int | None = None
+    before: ShopifyLevel | None = None
+    written: bool = False
+    idempotency_key: str | None = None
+    category: ErrorCategory | None = None
+    message: str = ""
+    retry_after: float | None = None
