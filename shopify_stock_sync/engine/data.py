@@ -1,7 +1,7 @@
 """The engine's data: plain dataclasses named after the domain.
 
-Ids are Shopify global ids (``gid://shopify/InventoryItem/1``).  The Odoo models translate
-their records to these and back; nothing here knows about Odoo.
+Ids are Shopify global ids (``gid://shopify/InventoryItem/1``).  The Odoo models
+translate their records to these and back; nothing here knows about Odoo.
 """
 
 from __future__ import annotations
@@ -48,8 +48,8 @@ class LevelKey:
 class ShopifyLevel:
     """What Shopify holds for one pair, as read.
 
-    ``stocked`` is False when the item has no level at the location (it must be activated
-    before a quantity can be set there).
+    ``stocked`` is False when the item has no level at the location (it must be
+    activated before a quantity can be set there).
     """
 
     key: LevelKey
@@ -105,9 +105,10 @@ class LevelChange:
     """The intent to make Shopify's ``available`` at one pair follow Odoo.
 
     ``odoo_quantity`` is the Odoo quantity of the rule's basis (may be fractional or
-    negative); ``committed_known_to_odoo`` is how much of Shopify's committed quantity Odoo
-    already reserves (0 when unknown: the guard then assumes none, which never oversells).
-    ``ref`` is the caller's own id for the level (an Odoo record id), echoed in outcomes.
+    negative); ``committed_known_to_odoo`` is how much of Shopify's committed quantity
+    Odoo already reserves (0 when unknown: the guard then assumes none, which never
+    oversells).  ``ref`` is the caller's own id for the level (an Odoo record id),
+    echoed in outcomes.
     """
 
     key: LevelKey

@@ -1,9 +1,9 @@
 """GraphQL documents sent to the Shopify Admin API, one named constant each.
 
 Every document here is validated against the real Admin GraphQL schema 2026-10 by
-``tests/engine/test_documents.py``.  Two runtime rules the schema cannot express are kept by
-the callers: inventory mutations always carry ``@idempotent(key:)`` (written in the
-documents below), and every quantity sends an explicit ``changeFromQuantity``.
+``tests/engine/test_documents.py``.  Two runtime rules the schema cannot express are
+kept by the callers: inventory mutations always carry ``@idempotent(key:)`` (written in
+the documents below), and every quantity sends an explicit ``changeFromQuantity``.
 """
 
 SHOP_INFO = """
@@ -45,9 +45,10 @@ query Variants($first: Int!, $after: String, $query: String) {
 }
 """
 
-# Levels are read by their own global ids (``gid://shopify/InventoryLevel/<location>?
-# inventory_item_id=<item>``): one call reads up to 250 arbitrary (item, location) pairs,
-# across locations.  A null node means the item is not stocked at that location (or is gone).
+# Levels are read by their own global ids
+# (``gid://shopify/InventoryLevel/<location>?inventory_item_id=<item>``): one call
+# reads up to 250 arbitrary (item, location) pairs, across locations.  A null node
+# means the item is not stocked at that location (or is gone).
 LEVELS = """
 query Levels($ids: [ID!]!) {
   nodes(ids: $ids) {
@@ -74,7 +75,8 @@ mutation SetQuantities($input: InventorySetQuantitiesInput!, $key: String!) {
 
 ACTIVATE = """
 mutation Activate($item: ID!, $location: ID!, $key: String!) {
-  inventoryActivate(inventoryItemId: $item, locationId: $location) @idempotent(key: $key) {
+  inventoryActivate(inventoryItemId: $item, locationId: $location)
+  @idempotent(key: $key) {
     inventoryLevel { id }
     userErrors { field message }
   }
@@ -98,8 +100,8 @@ query BulkOperation($id: ID!) {
 }
 """
 
-# The query run as a bulk operation to snapshot every level of a catalogue.  Levels come out
-# as their own JSONL lines with ``__parentId`` (the inventory item).
+# The query run as a bulk operation to snapshot every level of a catalogue.  Levels
+# come out as their own JSONL lines with ``__parentId`` (the inventory item).
 BULK_LEVELS = """
 {
   inventoryItems {
