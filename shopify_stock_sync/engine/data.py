@@ -108,7 +108,9 @@ class LevelChange:
     negative); ``committed_known_to_odoo`` is how much of Shopify's committed quantity
     Odoo already reserves (0 when unknown: the guard then assumes none, which never
     oversells).  ``ref`` is the caller's own id for the level (an Odoo record id),
-    echoed in outcomes.
+    echoed in outcomes.  ``known`` is Shopify's level as last seen (kept on the Odoo
+    level): when given, the push trusts it as the compare-and-set base instead of
+    reading first, and a stale compare sends it back to a fresh read.
     """
 
     key: LevelKey
@@ -116,6 +118,22 @@ class LevelChange:
     ref: int | str | None = None
     subject: Subject = field(default_factory=Subject)
     committed_known_to_odoo: int = 0
+    known: ShopifyLevel | None = None
+
+    @property
+    def trusted_known(self) -> ShopifyLevel | None:
+        """``known``, if it can stand in for a read (a stocked, tracked level)."""
+        known = self.known
+        if (
+            known is None
+            or known.key != self.key
+            or not known.stocked
+            or known.tracked is False
+            or known.active is False
+            or known.available is None
+        ):
+            return None
+        return known
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 For each batch of at most 250 level changes:
 
-1. read the batch's current Shopify levels in one call (``nodes(ids:)``);
+1. read the batch's current Shopify levels in one call (``nodes(ids:)``), except those
+   the caller remembers from its last sync (``LevelChange.known``): the compare-and-set
+   below checks them anyway, so a steady flow costs one call per 250 levels;
 2. decide each target with the quantity rule and the in-flight order guard
    (:func:`.rule.available_target`); pairs already equal need no write;
 3. stock the pairs Shopify does not stock yet (``inventoryActivate``);
@@ -163,11 +165,20 @@ class _Batch:
 
     def _round(self, todo: list[LevelChange], round_no: int) -> list[LevelChange]:
         """Read, decide, write once; return the changes that need another round."""
-        levels = read_levels(self.client, (change.key for change in todo))
+        # The first round trusts the levels the caller last saw; any later round is
+        # there because a compare failed, so it reads afresh.
+        known = {
+            change.key: change.trusted_known
+            for change in todo
+            if round_no == 1 and change.trusted_known
+        }
+        unknown = [c.key for c in todo if c.key not in known]
+        levels = read_levels(self.client, unknown) if unknown else {}
+        levels.update(known)
         planned: list[_Planned] = []
         for change in todo:
             level = levels[change.key]
-            plan = self._plan(change, level)
+            plan = self._plan(change, level, verify=change.key in known)
             if plan is None:
                 continue  # decided (error, or nothing to write)
             if not level.stocked:
@@ -178,7 +189,11 @@ class _Batch:
             return []
         return self._set(planned, round_no)
 
-    def _plan(self, change: LevelChange, level: ShopifyLevel) -> _Planned | None:
+    def _plan(
+        self, change: LevelChange, level: ShopifyLevel, verify: bool = False
+    ) -> _Planned | None:
+        """Decide one level.  ``verify``: the level was not read but remembered, so
+        write even if equal (a compare-and-set of the same value proves it)."""
         subject = change.subject
         if not math.isfinite(change.odoo_quantity):
             return self._fail(
@@ -208,7 +223,7 @@ class _Batch:
             on_hand = level.on_hand or 0
             unavailable = max(on_hand - available - committed, 0)
             value, current = target + committed + unavailable, on_hand
-        if value == current and (level.stocked or target == 0):
+        if value == current and not verify and (level.stocked or target == 0):
             # Already right (an unstocked pair with nothing to sell needs no level).
             self.done[change.key] = PushOutcome(
                 change, OutcomeStatus.SYNCED, target=target, before=level

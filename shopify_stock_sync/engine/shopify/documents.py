@@ -57,7 +57,6 @@ query Levels($ids: [ID!]!) {
       isActive
       updatedAt
       item { id tracked }
-      location { id }
       quantities(names: ["available", "on_hand", "committed"]) { name quantity }
     }
   }
