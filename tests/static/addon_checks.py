@@ -11,10 +11,13 @@ What it checks, each problem reported as ``path:line: message``:
 * every XML file of the addon is well-formed, every CSV data file has an ``id`` column;
 * XML ids: every ``ref="..."``, ``ref('...')`` in ``eval``, ``%(...)d``, menu
   ``parent``/``action``, ``groups=`` and CSV ``...:id`` value names an id that is
-  defined earlier in load order (data files in manifest order, then demo), or an
-  implicit ``model_*``/``field_*`` id of a Python model of the addon, or an id of a
-  module in ``depends`` (or ``base``).  Ids of dependency modules are accepted
-  unverified: their sources are not part of this repository, and the report says so;
+  defined earlier in load order (data files in manifest order, then demo; records,
+  menus, templates, CSV rows, ``xml_id`` entries of ``<function>`` calls, and the
+  ids Odoo adds: ``model_*``/``field_*`` of the addon's Python models, a cron's
+  ``*_ir_actions_server``, ``_inherits`` parents), or an id of a module installed
+  with ``depends`` (see ``KNOWN_CLOSURES``).  Ids of dependency modules are
+  accepted unverified: their sources are not part of this repository, and the
+  report lists them.  Ids created at run time by Python code are not seen;
 * access rules: every model the addon creates with ``_name`` (``Model`` and
   ``TransientModel`` alike, not ``AbstractModel``) has a row in
   ``security/ir.model.access.csv``, and that file is loaded by the manifest;
@@ -47,6 +50,21 @@ DEFAULT_ADDON = REPO / "shopify_stock_sync"
 DEFAULT_RNG_DIR = REPO.parent / "shared" / "odoo19" / "rng"
 
 REQUIRED_DEPENDS = ("stock", "queue_job")
+# The modules installed along with a dependency (itself included): its manifest's
+# depends, transitively, read from Odoo 19.0's manifests (branch 19.0) and from
+# queue_job 19.0.2.4.0's.  An XML id may name any of them.  For a dependency not
+# listed here the set is unknown, and ids of any module are accepted (noted).
+KNOWN_CLOSURES = {
+    "stock": frozenset(
+        "auth_signup barcodes barcodes_gs1_nomenclature base base_setup bus digest "
+        "html_editor http_routing mail portal product resource stock uom web "
+        "web_tour".split()
+    ),
+    "queue_job": frozenset(
+        "base base_setup base_sparse_field bus html_editor mail queue_job web "
+        "web_tour".split()
+    ),
+}
 # the selection of ir.module.module.license in Odoo 19.0
 LICENSES = {
     "GPL-2",
@@ -74,6 +92,14 @@ RENAMED_FIELDS = {
     ("ir.cron", "numbercall"): "removed in Odoo 18.0",
     ("ir.cron", "doall"): "removed in Odoo 18.0",
 }
+# Odoo also names the parent record of a model with _inherits: a record "x" of
+# product.product makes "x_product_template".  Core models that do so (the addon's
+# own _inherits are read from its Python).
+CORE_INHERITS = {
+    "product.product": ("product.template",),
+    "res.users": ("res.partner",),
+}
+DEFINED_BY_FUNCTION_RE = re.compile(r"""['"]xml_id['"]\s*:\s*['"]([\w.]+)['"]""")
 REF_CALL_RE = re.compile(r"""\bref\(\s*['"]([\w.]+)['"]\s*\)""")
 PERCENT_REF_RE = re.compile(r"%\(([\w.]+)\)d")
 XPATH_TREE_RE = re.compile(r"(^|/)tree\b")
@@ -116,6 +142,7 @@ class PyModel:
     methods: set[str] = field(default_factory=set)
     fields: set[str] = field(default_factory=set)
     inherits: set[str] = field(default_factory=set)
+    delegates: set[str] = field(default_factory=set)  # _inherits parents
 
 
 def _literal(node):
@@ -151,7 +178,7 @@ def scan_python(addon: Path) -> tuple[dict[str, PyModel], list[Problem]]:
                     target = stmt.targets[0]
                     if not isinstance(target, ast.Name):
                         continue
-                    if target.id in ("_name", "_inherit"):
+                    if target.id in ("_name", "_inherit", "_inherits"):
                         attrs[target.id] = _literal(stmt.value)
                     elif (
                         isinstance(stmt.value, ast.Call)
@@ -171,6 +198,8 @@ def scan_python(addon: Path) -> tuple[dict[str, PyModel], list[Problem]]:
             info.methods |= methods
             info.fields |= fields_
             info.inherits |= {i for i in inherit if i != model}
+            if isinstance(attrs.get("_inherits"), dict):
+                info.delegates |= set(attrs["_inherits"])
             if name and name not in inherit:  # a model created here
                 info.path, info.line = rel, cls.lineno
                 kinds = {"Model", "TransientModel", "AbstractModel"} & set(bases)
@@ -191,6 +220,8 @@ class AddonChecker:
         self.report = Report(self.name)
         self.manifest = {}
         self.depends = set()
+        self.installed = set()  # depends with what they install, when all known
+        self.unknown_closures = set()
         self.models: dict[str, PyModel] = {}
         self.defined: dict[str, str] = {}  # local xml id -> where it was defined
         self.unverified: dict[str, set[str]] = {}  # module -> foreign ids used
@@ -218,14 +249,14 @@ class AddonChecker:
                     f"unknown XML id '{ref}': not defined in {self.name} before this "
                     "point (data files load in manifest order)",
                 )
-        elif module == "base" or module in self.depends:
+        elif module in self.installed or self.unknown_closures:
             self.unverified.setdefault(module, set()).add(xid)
         else:
             self.problem(
                 path,
                 line,
                 f"XML id '{ref}' belongs to module '{module}', which is not in depends "
-                f"{sorted(self.depends)}",
+                f"{sorted(self.depends)} nor installed with them",
             )
 
     # -- the checks ------------------------------------------------------------
@@ -261,6 +292,12 @@ class AddonChecker:
             f"{len(files)} data/demo file(s), RNG "
             + ("on" if self.validators else "off"),
         )
+        if self.unknown_closures:
+            self.report.notes.append(
+                "note: what "
+                + ", ".join(sorted(self.unknown_closures))
+                + " install(s) is unknown here: ids of any module were accepted"
+            )
         for module, ids in sorted(self.unverified.items()):
             self.report.notes.append(
                 f"note: {len(ids)} id(s) of '{module}' accepted unverified "
@@ -289,6 +326,12 @@ class AddonChecker:
         if not isinstance(author, str) or not author.strip():
             self.problem(rel, None, "author is missing")
         self.depends = set(self.manifest.get("depends") or [])
+        self.installed = {"base"} | self.depends
+        for dep in self.depends:
+            if dep in KNOWN_CLOSURES:
+                self.installed |= KNOWN_CLOSURES[dep]
+            elif dep != "base":
+                self.unknown_closures.add(dep)
         for dep in self.required_depends:
             if dep not in self.depends:
                 self.problem(rel, None, f"depends lacks '{dep}'")
@@ -343,38 +386,63 @@ class AddonChecker:
         return rows
 
     def check_xml_data(self, path: Path):
+        """Walk one data file in document order: refs first, then what it defines."""
         rel = self.rel(path)
         try:
             root = etree.parse(str(path)).getroot()
         except etree.XMLSyntaxError:
             return  # reported by check_xml_well_formed
         for node in root.iter(etree.Element):
-            line = node.sourceline
-            for attr, value in node.attrib.items():
-                if attr == "ref":
-                    self.check_ref(value, rel, line)
-                for ref in REF_CALL_RE.findall(value) + PERCENT_REF_RE.findall(value):
-                    self.check_ref(ref, rel, line)
-            if node.tag == "menuitem":
-                for attr in ("parent", "action"):
-                    if node.get(attr):
-                        self.check_ref(node.get(attr), rel, line)
-            if node.get("groups"):
-                for group in node.get("groups").split(","):
-                    self.check_ref(group.strip().lstrip("!"), rel, line)
-            if node.tag in ("record", "menuitem", "template", "asset") and node.get(
-                "id"
-            ):
-                xid = node.get("id")
+            if node.tag == "function":  # ir.model.data._update_xmlids and the like
+                self.define_from_function(node, rel)
+            for ref in self.refs_of(node):
+                self.check_ref(ref, rel, node.sourceline)
+            xid = node.get("id")
+            if xid and node.tag in ("record", "menuitem", "template", "asset"):
                 if "." in xid and not xid.startswith(self.name + "."):
-                    self.check_ref(xid, rel, line)  # overrides another module's record
+                    # overrides another module's record
+                    self.check_ref(xid, rel, node.sourceline)
                 else:
                     xid = xid.split(".", 1)[-1]
                     self.defined[xid] = rel
-                    if node.tag == "record" and node.get("model") == "ir.cron":
-                        self.defined[xid + "_ir_actions_server"] = rel
+                    for implied in self.implied_ids(node, xid):
+                        self.defined[implied] = rel
             if node.tag == "record":
                 self.check_record(node, rel)
+
+    def implied_ids(self, node, xid):
+        """Ids Odoo creates along with a record: its cron's server action, the
+        parent records of an _inherits model."""
+        model = node.get("model") if node.tag == "record" else None
+        if model == "ir.cron":
+            yield xid + "_ir_actions_server"
+        parents = set(CORE_INHERITS.get(model, ()))
+        if model in self.models:
+            parents |= self.models[model].delegates
+        for parent in sorted(parents):
+            yield f"{xid}_{parent.replace('.', '_')}"
+
+    @staticmethod
+    def refs_of(node):
+        """The XML ids one element refers to, in its attributes."""
+        refs = []
+        for attr, value in node.attrib.items():
+            if attr == "ref" or (
+                node.tag == "menuitem" and attr in ("parent", "action")
+            ):
+                refs.append(value)
+            refs += REF_CALL_RE.findall(value) + PERCENT_REF_RE.findall(value)
+        for group in (node.get("groups") or "").split(","):
+            if group.strip():
+                refs.append(group.strip().lstrip("!"))
+        return refs
+
+    def define_from_function(self, node, rel):
+        for sub in node.iter(etree.Element):
+            for value in sub.attrib.values():
+                for xid in DEFINED_BY_FUNCTION_RE.findall(value):
+                    if xid.partition(".")[0] == self.name or "." not in xid:
+                        self.defined[xid.rpartition(".")[2]] = rel
 
     def check_record(self, record, rel):
         model = record.get("model")

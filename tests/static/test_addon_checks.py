@@ -451,6 +451,72 @@ def test_checker_fails_each_bad_addon(tmp_path, case):
     )
 
 
+IMPLIED = """<?xml version="1.0" encoding="utf-8" ?>
+<odoo>
+    <function model="ir.model.data" name="_update_xmlids">
+        <value model="base" eval="[{'xml_id': 'good.made_by_function', 'record': 1}]" />
+    </function>
+    <record id="good_product" model="product.product">
+        <field name="name">Good</field>
+        <field name="categ_id" ref="product.product_category_all" />
+    </record>
+    <record id="good_cron" model="ir.cron">
+        <field name="name">Good</field>
+        <field name="model_id" ref="model_good_shop" />
+        <field name="code">model.push_stock()</field>
+    </record>
+    <record id="good_product_template_extra" model="ir.model.data">
+        <field name="res_id" ref="good_product_product_template" />
+        <field name="model" ref="made_by_function" />
+        <field name="module" ref="good_cron_ir_actions_server" />
+    </record>
+</odoo>
+"""
+
+
+def test_ids_odoo_implies_and_transitive_modules_resolve(tmp_path):
+    # product comes with stock; the template behind a product.product record, a
+    # cron's server action and an id made by <function> all exist for Odoo
+    addon = write_addon(
+        tmp_path,
+        [
+            (
+                "__manifest__.py",
+                '"views/shop_views.xml",',
+                '"views/shop_views.xml",\n        "data/implied.xml",',
+            )
+        ],
+        files={"data/implied.xml": IMPLIED},
+    )
+    report = addon_checks.check_addon(addon)
+    assert report.ok, report.text()
+    assert any("'product' accepted unverified" in note for note in report.notes)
+
+
+def test_ids_of_modules_a_dependency_may_not_install_are_accepted_and_noted(tmp_path):
+    # what "sale" installs is not in KNOWN_CLOSURES: mrp ids cannot be judged
+    addon = write_addon(
+        tmp_path,
+        [
+            (
+                "__manifest__.py",
+                '["stock", "queue_job"]',
+                '["stock", "queue_job", "sale"]',
+            ),
+            (
+                "views/shop_views.xml",
+                "stock.menu_stock_config",
+                "mrp.menu_stock_config",
+            ),
+        ],
+    )
+    report = addon_checks.check_addon(addon)
+    assert report.ok, report.text()
+    notes = "\n".join(report.notes)
+    assert "what sale install(s) is unknown here" in notes
+    assert "'mrp' accepted unverified" in notes
+
+
 def test_abstract_models_need_no_access_rule(tmp_path):
     # good.mixin is an AbstractModel without a row: no problem about it
     problems = problems_of(write_addon(tmp_path))
