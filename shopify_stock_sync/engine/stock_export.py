@@ -307,7 +307,13 @@ def parse_stock_export(source: str | Iterable[str]) -> StockExport:
         return result
     first_line = text.splitlines()[0]
     delimiter = max(",;\t", key=first_line.count)
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        result.problems.append(
+            ExportProblem(None, f"The stock export is not readable as CSV: {exc}.")
+        )
+        return result
     header = records[0]
     positions, result.ignored_columns = _resolve_columns(header)
     result.columns = {role: header[pos].strip() for role, pos in positions.items()}

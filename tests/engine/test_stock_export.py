@@ -212,6 +212,14 @@ def test_empty_export() -> None:
         assert [str(p) for p in export.problems] == ["The stock export is empty."]
 
 
+def test_unreadable_csv_is_one_problem() -> None:
+    huge = "x" * 200_000  # over the csv module's field size limit
+    export = parse_stock_export(f'Location,Product,Quantity\nWH/Stock,"{huge}",1\n')
+    assert export.lines == []
+    assert [p.row for p in export.problems] == [None]
+    assert export.problems[0].message.startswith("The stock export is not readable")
+
+
 def test_odoo_formula_guard_quote_is_removed() -> None:
     # Odoo prefixes cells starting with = - + with a quote (spreadsheet formula guard).
     text = (
