@@ -125,11 +125,11 @@ def resolve_mappings(
         location = _find_location(reference, locations)
         for other, other_shopify in seen:
             if location_within(odoo, other) or location_within(other, odoo):
-                same = "is" if odoo == other else "overlaps"
+                clash = "is mapped twice" if odoo == other else f"overlaps {other!r}"
                 raise AuditError(
-                    f"Odoo location {odoo!r} {same} {other!r}, already mapped to "
-                    f"{by_id[other_shopify].name!r}: an Odoo location may feed one "
-                    "Shopify location only (children included)."
+                    f"Odoo location {odoo!r} {clash} (already mapped to "
+                    f"{by_id[other_shopify].name!r}): an Odoo location may feed one "
+                    "Shopify location only, children included."
                 )
         seen.append((odoo, location.id))
         by_id[location.id] = location

@@ -115,7 +115,9 @@ def test_resolve_mappings_refusals() -> None:
     twin = Location("gid://shopify/Location/9", "Main Warehouse")
     with pytest.raises(AuditError, match="map by GID"):
         resolve_mappings(["WH/Stock=Main Warehouse"], [MAIN, twin])
-    with pytest.raises(AuditError, match="'WH/Stock' is 'WH/Stock'"):
+    with pytest.raises(
+        AuditError, match="'WH/Stock' is mapped twice \\(already mapped to 'Main"
+    ):
         resolve_mappings(
             ["WH/Stock=Main Warehouse", "WH/Stock=Downtown Store"], [MAIN, SHOP]
         )
