@@ -102,6 +102,20 @@ def test_pre_commit_config_is_offline_and_runs_our_checks():
     assert hooks["pylint_odoo-mandatory"]["args"] == ["--rcfile=.pylintrc-mandatory"]
 
 
+def test_pre_commit_leaves_generated_files_and_sample_data_alone():
+    config = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text("utf-8"))
+    exclude = re.compile(config["exclude"])  # pre-commit searches with it
+    for path in (
+        "tests/samples/odoo_stock.csv",  # byte for byte as Odoo exports it
+        "shopify_stock_sync/readme/USAGE.md",
+        "shopify_stock_sync/static/description/index.html",
+        "setup/_metapackage/pyproject.toml",
+    ):
+        assert exclude.search(path), path
+    for path in ("shopify_stock_sync/__manifest__.py", "tests/static/addon_checks.py"):
+        assert not exclude.search(path), path
+
+
 def test_pre_commit_pins_match_the_test_requirements():
     pins = dict(
         re.findall(
