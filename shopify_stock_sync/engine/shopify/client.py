@@ -223,17 +223,14 @@ class ShopifyClient:
         code = (first.get("extensions") or {}).get("code")
         message = first.get("message") or "no message"
         if code == "THROTTLED":
-            wait = 1.0
-            throttle = cost.get("throttleStatus") or {}
-            try:
-                missing = float(cost["requestedQueryCost"]) - float(
-                    throttle["currentlyAvailable"]
-                )
-                wait = max(missing / float(throttle["restoreRate"]), 0.1)
-            except (KeyError, TypeError, ValueError, ZeroDivisionError):
-                pass
+            # The bucket has just read this answer's throttleStatus: wait until it
+            # holds what the request asked for (at least a moment, at most a minute).
+            requested = cost.get("requestedQueryCost")
+            wait = self.bucket.wait_for(float(requested or 0), self.clock())
             return ThrottledError(
-                f"Shopify throttled {operation}.", code=code, retry_after=round(wait, 3)
+                f"Shopify throttled {operation}.",
+                code=code,
+                retry_after=min(max(wait, 0.1), 60.0),
             )
         if code == "ACCESS_DENIED":
             return AuthError(
