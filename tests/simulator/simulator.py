@@ -1,0 +1,322 @@
+"""The public face of the simulator: start it, stock it, break it, read its counters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .bulk import refresh
+from .clock import VirtualClock
+from .endpoint import Settings
+from .faults import DEFAULT_RATE_KINDS, Faults
+from .schema import executable_schema
+from .server import serve
+from .state import (
+    App,
+    InventoryItem,
+    Level,
+    Location,
+    Product,
+    Shop,
+    Stats,
+    Token,
+    Variant,
+    VariantHandle,
+)
+
+DEFAULT_SCOPES = (
+    "read_products",
+    "read_inventory",
+    "write_inventory",
+    "read_locations",
+)
+UNSTOCKED_MODES = ("error", "stock")
+
+
+class Simulator:
+    """A simulated Shopify shop serving the Admin GraphQL API on loopback.
+
+    ``with Simulator(plan="standard") as sim:`` starts it on an ephemeral port; GraphQL
+    is at ``POST {sim.base_url}/admin/api/{version}/graphql.json``.  Time is virtual
+    (``sim.clock``); only fault stalls (``timeout_delay``) take real time.
+    """
+
+    def __init__(
+        self, plan: str = "standard", *, domain: str = "sim-shop.myshopify.com"
+    ) -> None:
+        self.clock = VirtualClock()
+        self.domain = domain
+        self.shop = Shop(plan, self.clock, domain)
+        self.faults = Faults()
+        self.settings = Settings()
+        executable_schema()  # build before the first request, not during it
+        self._server, self._thread = serve(self)
+        port = self._server.server_address[1]
+        self.base_url = f"http://127.0.0.1:{port}"
+
+    # Life cycle -----------------------------------------------------------------
+
+    def __enter__(self) -> Simulator:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    # Settings ---------------------------------------------------------------------
+
+    @property
+    def plan(self) -> str:
+        return self.shop.plan
+
+    @property
+    def timeout_delay(self) -> float:
+        """REAL seconds a ``timeout`` / ``timeout_after_apply`` fault stalls."""
+        return self.settings.timeout_delay
+
+    @timeout_delay.setter
+    def timeout_delay(self, seconds: float) -> None:
+        self.settings.timeout_delay = float(seconds)
+
+    @property
+    def throttle_http_status(self) -> int:
+        """200: THROTTLED as HTTP 200 + errors; 429: HTTP 429 + Retry-After."""
+        return self.settings.throttle_http_status
+
+    @throttle_http_status.setter
+    def throttle_http_status(self, status: int) -> None:
+        if status not in (200, 429):
+            raise ValueError("throttle_http_status is 200 or 429")
+        self.settings.throttle_http_status = status
+
+    @property
+    def unstocked_set(self) -> str:
+        """``"error"``: a set on an unstocked pair is INVALID_LOCATION; ``"stock"``:
+        the pair is stocked and set."""
+        return self.shop.unstocked_set
+
+    @unstocked_set.setter
+    def unstocked_set(self, mode: str) -> None:
+        if mode not in UNSTOCKED_MODES:
+            raise ValueError(f"unstocked_set is one of {UNSTOCKED_MODES}")
+        self.shop.unstocked_set = mode
+
+    # Catalogue ----------------------------------------------------------------------
+
+    def add_location(
+        self,
+        name: str,
+        active: bool = True,
+        fulfillment_service: bool = False,
+        fulfills_online_orders: bool = True,
+        *,
+        legacy: bool = False,
+    ) -> str:
+        """Add a location; returns its GID."""
+        with self.shop.lock:
+            now = self.clock.now()
+            loc = Location(
+                self.shop.next_number("Location"),
+                name,
+                active=active,
+                fulfillment_service=fulfillment_service,
+                fulfills_online_orders=fulfills_online_orders,
+                legacy=legacy,
+                created_at=now,
+                deactivated_at=None if active else now,
+            )
+            self.shop.locations[loc.number] = loc
+            return loc.gid
+
+    def set_location_active(self, location_gid: str, active: bool) -> None:
+        with self.shop.lock:
+            loc = self._location(location_gid)
+            loc.active = active
+            loc.deactivated_at = None if active else self.clock.now()
+
+    def add_variant(
+        self,
+        sku: str | None,
+        barcode: str | None = None,
+        tracked: bool = True,
+        title: str = "Default Title",
+        product_title: str | None = None,
+    ) -> VariantHandle:
+        """Add a variant with its inventory item (and its product, shared by title)."""
+        with self.shop.lock:
+            shop = self.shop
+            product_title = product_title or (sku or "Product")
+            product = next(
+                (p for p in shop.products.values() if p.title == product_title), None
+            )
+            if product is None:
+                product = Product(shop.next_number("Product"), product_title)
+                shop.products[product.number] = product
+            now = self.clock.now()
+            number = shop.next_number("ProductVariant")
+            item = InventoryItem(
+                shop.next_number("InventoryItem"), sku, tracked, number, now, now
+            )
+            variant = Variant(number, sku, barcode, title, product.number, item.number)
+            shop.items[item.number] = item
+            shop.variants[variant.number] = variant
+            return VariantHandle(variant.gid, item.gid, product.gid, sku, barcode)
+
+    def set_tracked(self, item_gid: str, tracked: bool) -> None:
+        with self.shop.lock:
+            self._item(item_gid).tracked = tracked
+
+    def make_immutable(self, item_gid: str) -> None:
+        """Make the item a parent bundle: sets answer NON_MUTABLE_INVENTORY_ITEM."""
+        with self.shop.lock:
+            self._item(item_gid).mutable = False
+
+    # Stock ------------------------------------------------------------------------
+
+    def set_level(
+        self, item_gid: str, location_gid: str, available: int = 0, committed: int = 0
+    ) -> None:
+        """Stock the item at the location with these quantities (on_hand = sum)."""
+        with self.shop.lock:
+            pair = self.shop.require_pair(item_gid, location_gid)
+            now = self.clock.now()
+            level = self.shop.levels.get(pair)
+            if level is None:
+                level = Level(*pair, created_at=now)
+                self.shop.levels[pair] = level
+            level.available, level.committed, level.updated_at = (
+                available,
+                committed,
+                now,
+            )
+
+    def unstock(self, item_gid: str, location_gid: str) -> None:
+        """Remove the item's level at the location (as if deactivated there)."""
+        with self.shop.lock:
+            self.shop.levels.pop(self.shop.require_pair(item_gid, location_gid), None)
+
+    def level(self, item_gid: str, location_gid: str) -> dict[str, int] | None:
+        """``{"available", "on_hand", "committed"}`` of a pair; None if not stocked."""
+        with self.shop.lock:
+            level = self.shop.levels.get(self.shop.require_pair(item_gid, location_gid))
+            return None if level is None else level.as_dict()
+
+    def place_order(self, item_gid: str, location_gid: str, qty: int) -> None:
+        """A sale on Shopify: available -= qty, committed += qty, on_hand unchanged."""
+        with self.shop.lock:
+            level = self._stocked(item_gid, location_gid)
+            level.available -= qty
+            level.committed += qty
+            level.updated_at = self.clock.now()
+
+    def fulfil_order(self, item_gid: str, location_gid: str, qty: int) -> None:
+        """The sale ships: committed -= qty, on_hand -= qty."""
+        with self.shop.lock:
+            level = self._stocked(item_gid, location_gid)
+            if qty > level.committed:
+                raise ValueError(
+                    f"only {level.committed} committed, cannot fulfil {qty}"
+                )
+            level.committed -= qty
+            level.updated_at = self.clock.now()
+
+    # Credentials --------------------------------------------------------------------
+
+    def add_app(
+        self,
+        client_id: str,
+        client_secret: str,
+        scopes: Iterable[str] = DEFAULT_SCOPES,
+        expires_in: int = 86399,
+    ) -> None:
+        """An app installed on the shop, for the client-credentials grant."""
+        with self.shop.lock:
+            app = App(client_id, client_secret, tuple(scopes), int(expires_in))
+            self.shop.apps[client_id] = app
+
+    def add_token(self, token: str, scopes: Iterable[str] = DEFAULT_SCOPES) -> str:
+        """A legacy custom app's Admin API token (no expiry)."""
+        with self.shop.lock:
+            self.shop.tokens[token] = Token(token, frozenset(scopes))
+            return token
+
+    def revoke_tokens(self, client_id: str | None = None) -> int:
+        """Revoke the granted tokens (of one app, or all); legacy tokens stay."""
+        with self.shop.lock:
+            revoked = [
+                value
+                for value, token in self.shop.tokens.items()
+                if token.client_id is not None
+                and (client_id is None or token.client_id == client_id)
+            ]
+            for value in revoked:
+                del self.shop.tokens[value]
+            return len(revoked)
+
+    def revoke_token(self, token: str) -> None:
+        with self.shop.lock:
+            self.shop.tokens.pop(token, None)
+
+    # Faults -------------------------------------------------------------------------
+
+    def inject(self, kind: str, count: int = 1, operation: str | None = None) -> None:
+        """The next ``count`` GraphQL requests (of ``operation`` only, if given) get
+        the fault ``kind`` (see ``faults.KINDS``)."""
+        with self.shop.lock:
+            self.faults.inject(kind, count, operation)
+
+    def fault_rate(
+        self, rate: float, kinds: Iterable[str] = DEFAULT_RATE_KINDS, seed: int = 0
+    ) -> None:
+        """Random faults on ``rate`` of GraphQL requests, repeatable with ``seed``."""
+        with self.shop.lock:
+            self.faults.set_rate(rate, kinds, seed)
+
+    # Counters -----------------------------------------------------------------------
+
+    @property
+    def stats(self) -> Stats:
+        return self.shop.stats
+
+    def reset_stats(self) -> None:
+        with self.shop.lock:
+            self.shop.stats = Stats()
+
+    def throttle_status(self) -> dict[str, Any]:
+        """The bucket now, as ``extensions.cost.throttleStatus`` would show it."""
+        with self.shop.lock:
+            self.shop.bucket.refill(self.clock.now())
+            return self.shop.bucket.status()
+
+    def bulk_file(self, number: int) -> bytes | None:
+        """The JSONL of a completed bulk operation (what its URL serves)."""
+        with self.shop.lock:
+            op = self.shop.bulk_operations.get(number)
+            if op is None:
+                return None
+            refresh(executable_schema(), self.shop, op)
+            return op.data if op.status == "COMPLETED" else None
+
+    # Helpers ------------------------------------------------------------------------
+
+    def _item(self, gid: str) -> InventoryItem:
+        item = self.shop.item(gid)
+        if item is None:
+            raise KeyError(f"no inventory item {gid!r} in the simulator")
+        return item
+
+    def _location(self, gid: str) -> Location:
+        loc = self.shop.location(gid)
+        if loc is None:
+            raise KeyError(f"no location {gid!r} in the simulator")
+        return loc
+
+    def _stocked(self, item_gid: str, location_gid: str) -> Level:
+        level = self.shop.levels.get(self.shop.require_pair(item_gid, location_gid))
+        if level is None:
+            raise ValueError(f"{item_gid} is not stocked at {location_gid}")
+        return level
