@@ -42,7 +42,9 @@ def test_thousand_pushes_with_twenty_percent_faults(sim):
             intended[key] = rng.randint(0, 60)
     changes = [LevelChange(key, quantity) for key, quantity in intended.items()]
     # Two attempts per call, so some job runs do fail and run again.
-    client = make_client(sim, timeout=(1.0, 0.2), max_attempts=2)
+    # Bursts are small, so a short read timeout holds and stalls stay cheap.
+    sim.timeout_delay = 0.6
+    client = make_client(sim, timeout=(1.0, 0.3), max_attempts=2)
     sim.reset_stats()
     sim.fault_rate(0.2, kinds=FAULTS, seed=7)
 
