@@ -10,8 +10,9 @@ The steps, each a plain function:
 1. :func:`resolve_mappings` — ``ODOO_LOCATION=SHOPIFY_LOCATION`` specs against the
    shop's locations (a Shopify location by GID or name; overlapping Odoo locations
    refused);
-2. :func:`link_products` — Odoo products to Shopify variants: SKU exact after trimming
-   (case-only differences reported, not linked), then barcode; never by title;
+2. :func:`link_products` — Odoo products to Shopify variants through :mod:`.linking`
+   (barcode, then SKU exact after trimming; case-only differences reported, not
+   linked; duplicates on either side not linked; never by title);
 3. :func:`build_report` — Odoo quantities summed per mapping (children included),
    Shopify levels, :func:`.reconcile.diff`.
 
@@ -28,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import inventory
+from . import inventory, linking
 from .data import LevelKey, Location, ShopifyLevel, Subject, Variant
 from .reconcile import PairDiff, Reconciliation, diff
 from .rule import Basis, QuantityRule
@@ -219,105 +220,48 @@ def odoo_products(export: StockExport) -> list[OdooProduct]:
     return products
 
 
-def _index(variants: Iterable[Variant], attribute: str) -> dict[str, list[Variant]]:
-    index: dict[str, list[Variant]] = defaultdict(list)
-    for variant in variants:
-        value = (getattr(variant, attribute) or "").strip()
-        if value:
-            index[value].append(variant)
-    return index
-
-
 def link_products(
     products: Sequence[OdooProduct],
     variants: Sequence[Variant],
     odoo_duplicates: Sequence[DuplicateSku] = (),
 ) -> Links:
-    """Link by SKU (exact after trimming), then by barcode; one variant, one product."""
-    by_sku = _index(variants, "sku")
-    by_barcode = _index(variants, "barcode")
-    by_folded: dict[str, list[Variant]] = defaultdict(list)
-    for sku, found in by_sku.items():
-        by_folded[sku.casefold()].extend(found)
-    duplicated = {d.sku for d in odoo_duplicates}
-    links = Links(
+    """Link through :func:`.linking.preview_links`: barcode, then SKU, nothing doubtful.
+
+    The export has no existing links: every product is matched anew.
+    """
+    records = [
+        linking.OdooProduct(n, product.sku, product.barcode, product.name)
+        for n, product in enumerate(products)
+    ]
+    preview = linking.preview_links(
+        records, variants, duplicated_skus={d.sku for d in odoo_duplicates}
+    )
+    matched = {m.product.id for m in preview.matched}
+    return Links(
+        linked=[
+            Link(products[m.product.id], m.variant, m.method.value)
+            for m in preview.matched
+        ],
+        unlinked=[
+            Unlinked(products[r.id], preview.why_unlinked(r))
+            for r in sorted(records, key=linking.product_key)
+            if r.id not in matched
+        ],
         shopify_duplicates=[
-            ShopifyDuplicate(sku, tuple(found))
-            for sku, found in sorted(by_sku.items())
-            if len(found) > 1
-        ]
-    )
-    candidates: list[Link] = []
-    for product in products:
-        if product.sku in duplicated:
-            links.claimed.update(v.id for v in by_sku.get(product.sku, ()))
-            links.unlinked.append(
-                Unlinked(product, "several Odoo products have this SKU")
+            ShopifyDuplicate(a.value, a.variants, a.field)
+            for a in preview.ambiguous
+            if a.kind is linking.Conflict.DUPLICATE and len(a.variants) > 1
+        ],
+        case_differences=[
+            CaseDifference(
+                products[c.product.id].sku,
+                c.shopify_skus,
+                linked_by_barcode=c.match is not None,
             )
-            continue
-        link, reason = _link_one(product, by_sku, by_barcode, by_folded, links)
-        if link:
-            candidates.append(link)
-        else:
-            links.unlinked.append(Unlinked(product, reason))
-    claims: dict[str, list[Link]] = defaultdict(list)
-    for link in candidates:
-        claims[link.variant.id].append(link)
-    for link in candidates:
-        others = [x.product.reference for x in claims[link.variant.id] if x is not link]
-        if others:
-            links.unlinked.append(
-                Unlinked(
-                    link.product,
-                    f"its Shopify variant also matches Odoo {', '.join(others)}",
-                )
-            )
-        else:
-            links.linked.append(link)
-    links.unlinked.sort(key=lambda u: (u.product.sku, u.product.barcode))
-    return links
-
-
-def _link_one(
-    product: OdooProduct,
-    by_sku: dict[str, list[Variant]],
-    by_barcode: dict[str, list[Variant]],
-    by_folded: dict[str, list[Variant]],
-    links: Links,
-) -> tuple[Link | None, str]:
-    """One product's link, or why there is none; notes what it touched in ``links``."""
-    case: list[Variant] = []
-    if product.sku:
-        found = by_sku.get(product.sku, [])
-        links.claimed.update(v.id for v in found)
-        if len(found) == 1:
-            return Link(product, found[0], "sku"), ""
-        if found:
-            return None, f"{len(found)} Shopify variants have this SKU"
-        case = by_folded.get(product.sku.casefold(), [])
-    link = None
-    reason = (
-        "a Shopify SKU differs only in letter case"
-        if case
-        else "no Shopify variant has this SKU or barcode"
+            for c in preview.case_differences
+        ],
+        claimed=preview.claimed,
     )
-    if product.barcode:
-        found = by_barcode.get(product.barcode, [])
-        links.claimed.update(v.id for v in found)
-        if len(found) == 1:
-            link = Link(product, found[0], "barcode")
-        elif found:
-            reason = f"{len(found)} Shopify variants have this barcode"
-            duplicate = ShopifyDuplicate(product.barcode, tuple(found), "barcode")
-            if duplicate not in links.shopify_duplicates:
-                links.shopify_duplicates.append(duplicate)
-    if case:
-        links.claimed.update(v.id for v in case)
-        skus = tuple(sorted({(v.sku or "").strip() for v in case}))
-        links.case_differences.append(
-            CaseDifference(product.sku, skus, linked_by_barcode=link is not None)
-        )
-    return link, reason
 
 
 # -- 3. the report --------------------------------------------------------------------
