@@ -9,9 +9,12 @@
     "author": "shopify_stock_sync contributors",
     "license": "LGPL-3",
     "development_status": "Alpha",
-    "depends": ["stock", "queue_job"],
+    "depends": ["mail", "stock", "queue_job"],
     "external_dependencies": {"python": ["requests"]},
-    "data": [],
+    "data": [
+        "security/shopify_stock_sync_security.xml",
+        "security/ir.model.access.csv",
+    ],
     "installable": True,
     "application": False,
 }

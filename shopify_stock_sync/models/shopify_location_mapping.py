@@ -1,0 +1,292 @@
+# Copyright 2026 shopify_stock_sync contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""A location mapping: one Shopify location fed by one or more Odoo internal locations.
+
+Children of a mapped Odoo location are included (their quantities are summed), so an
+Odoo location, its parents and its children may feed at most one Shopify location per
+shop.
+"""
+
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.fields import Domain
+
+from ..engine.data import Direction, Location
+from .shopify_shop import DIRECTIONS, WRITING_DIRECTIONS
+
+
+class ShopifyLocationMapping(models.Model):
+    _name = "shopify.location.mapping"
+    _description = "Shopify Location Mapping"
+    _order = "shop_id, shopify_location_name, id"
+    _rec_name = "shopify_location_name"
+
+    shop_id = fields.Many2one(
+        "shopify.shop", required=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(related="shop_id.company_id", store=True, index=True)
+    shopify_location_gid = fields.Char(
+        string="Shopify Location ID",
+        required=True,
+        help="The location's global id, gid://shopify/Location/...",
+    )
+    shopify_location_name = fields.Char(string="Shopify Location", required=True)
+    shopify_active = fields.Boolean(
+        string="Active in Shopify",
+        default=True,
+        help="Shopify refuses quantities at a deactivated location.",
+    )
+    fulfills_online_orders = fields.Boolean(default=True)
+    fulfillment_service = fields.Boolean(
+        string="Fulfilment Service",
+        help="The location belongs to a fulfilment service (an app or a third-party "
+        "warehouse) that keeps its own quantities.",
+    )
+    location_ids = fields.Many2many(
+        "stock.location",
+        "shopify_location_mapping_stock_location_rel",
+        "mapping_id",
+        "location_id",
+        string="Odoo Locations",
+        domain="[('usage', '=', 'internal'), "
+        "('company_id', 'in', [company_id, False])]",
+        help="Internal locations whose stock (children included) feeds this Shopify "
+        "location.",
+    )
+    direction = fields.Selection(
+        DIRECTIONS,
+        required=True,
+        default=Direction.OFF.value,
+        help="Off until Odoo locations are mapped: an unmapped Shopify location is "
+        "left alone, never fed from a default.",
+    )
+    level_ids = fields.One2many("shopify.stock.level", "mapping_id", string="Levels")
+
+    _shopify_location_uniq = models.Constraint(
+        "UNIQUE(shop_id, shopify_location_gid)",
+        "This Shopify location already has a mapping in this shop.",
+    )
+
+    def _compute_display_name(self):
+        for mapping in self:
+            mapping.display_name = (
+                f"{mapping.shop_id.name} / {mapping.shopify_location_name}"
+                if mapping.shop_id
+                else mapping.shopify_location_name
+            )
+
+    # -- engine translations --------------------------------------------------------
+
+    def _to_engine_location(self):
+        """The Shopify location as the engine knows it."""
+        self.ensure_one()
+        return Location(
+            id=self.shopify_location_gid,
+            name=self.shopify_location_name,
+            active=self.shopify_active,
+            fulfills_online_orders=self.fulfills_online_orders,
+            fulfillment_service=self.fulfillment_service,
+        )
+
+    @api.model
+    def _values_from_engine_location(self, location):
+        return {
+            "shopify_location_gid": location.id,
+            "shopify_location_name": location.name,
+            "shopify_active": location.active,
+            "fulfills_online_orders": location.fulfills_online_orders,
+            "fulfillment_service": location.fulfillment_service,
+        }
+
+    @api.model
+    def _import_shopify_locations(self, shop, locations):
+        """Create or update the shop's mappings from engine ``Location``s.
+
+        New mappings are off.  A mapping that writes to a location Shopify no longer
+        lets us write to (deactivated, a fulfilment service, or gone) stops writing:
+        odoo_to_shopify becomes off, two_way becomes shopify_to_odoo.  Returns a
+        summary for the user.
+        """
+        existing = {
+            m.shopify_location_gid: m
+            for m in self.search(Domain("shop_id", "=", shop.id))
+        }
+        seen = set()
+        to_create = []
+        updated = self.browse()
+        stopped = []
+        for location in locations:
+            seen.add(location.id)
+            values = self._values_from_engine_location(location)
+            mapping = existing.get(location.id)
+            if mapping is None:
+                to_create.append(
+                    dict(values, shop_id=shop.id, direction=Direction.OFF.value)
+                )
+                continue
+            if not location.writable and mapping.direction in WRITING_DIRECTIONS:
+                values["direction"] = mapping._direction_without_writing()
+                stopped.append(location.name)
+            changed = {
+                name: value for name, value in values.items() if mapping[name] != value
+            }
+            if changed:
+                mapping.write(changed)
+                updated |= mapping
+        for gid, mapping in existing.items():
+            if gid in seen or not mapping.shopify_active:
+                continue
+            values = {"shopify_active": False}
+            if mapping.direction in WRITING_DIRECTIONS:
+                values["direction"] = mapping._direction_without_writing()
+                stopped.append(mapping.shopify_location_name)
+            mapping.write(values)
+            updated |= mapping
+        created = self.create(to_create)
+        lines = [
+            self.env._(
+                "%(count)s Shopify locations read: %(created)s new (off until Odoo "
+                "locations are mapped), %(updated)s updated.",
+                count=len(locations),
+                created=len(created),
+                updated=len(updated),
+            )
+        ]
+        if stopped:
+            lines.append(
+                self.env._(
+                    "No longer written to, because Shopify does not accept quantities "
+                    "there any more (deactivated, run by a fulfilment service or "
+                    "deleted): %(names)s.",
+                    names=", ".join(stopped),
+                )
+            )
+        return " ".join(lines)
+
+    def _direction_without_writing(self):
+        self.ensure_one()
+        if self.direction == Direction.TWO_WAY.value:
+            return Direction.SHOPIFY_TO_ODOO.value
+        return Direction.OFF.value
+
+    # -- constraints ----------------------------------------------------------------
+
+    @api.constrains("direction", "shopify_active", "fulfillment_service")
+    def _check_writable_location(self):
+        for mapping in self:
+            if mapping.direction not in WRITING_DIRECTIONS:
+                continue
+            location = mapping._to_engine_location()
+            if location.writable:
+                continue
+            direction = dict(DIRECTIONS)[mapping.direction]
+            if not location.active:
+                raise ValidationError(
+                    self.env._(
+                        "Shopify location '%(location)s' of shop %(shop)s is "
+                        "deactivated in Shopify, so Odoo cannot write its quantities "
+                        "there (direction %(direction)s): Shopify refuses quantities "
+                        "at a deactivated location. Reactivate it in Shopify and "
+                        "import the locations again, or set the direction to Off or "
+                        "Shopify to Odoo.",
+                        location=mapping.shopify_location_name,
+                        shop=mapping.shop_id.name,
+                        direction=direction,
+                    )
+                )
+            raise ValidationError(
+                self.env._(
+                    "Shopify location '%(location)s' of shop %(shop)s belongs to a "
+                    "fulfilment service, so Odoo cannot write its quantities there "
+                    "(direction %(direction)s): the fulfilment service keeps that "
+                    "stock itself and Shopify does not let other apps set it. Set the "
+                    "direction to Off or Shopify to Odoo.",
+                    location=mapping.shopify_location_name,
+                    shop=mapping.shop_id.name,
+                    direction=direction,
+                )
+            )
+
+    @api.constrains("location_ids", "shop_id")
+    def _check_odoo_locations(self):
+        """Internal locations of the shop's company only."""
+        for mapping in self:
+            for location in mapping.location_ids:
+                if location.usage != "internal":
+                    usage = dict(
+                        location._fields["usage"]._description_selection(self.env)
+                    ).get(location.usage, location.usage)
+                    raise ValidationError(
+                        self.env._(
+                            "Odoo location %(location)s cannot feed Shopify location "
+                            "'%(shopify)s': it is a %(usage)s location, and only "
+                            "internal locations hold stock that can be sold. Map an "
+                            "internal location (such as WH/Stock) instead.",
+                            location=location.complete_name,
+                            shopify=mapping.shopify_location_name,
+                            usage=usage,
+                        )
+                    )
+                if location.company_id and location.company_id != mapping.company_id:
+                    raise ValidationError(
+                        self.env._(
+                            "Odoo location %(location)s belongs to company "
+                            "%(location_company)s, but shop %(shop)s belongs to "
+                            "%(shop_company)s: a shop can only be fed from its own "
+                            "company's locations.",
+                            location=location.complete_name,
+                            location_company=location.company_id.name,
+                            shop=mapping.shop_id.name,
+                            shop_company=mapping.company_id.name,
+                        )
+                    )
+
+    @api.constrains("location_ids", "shop_id")
+    def _check_overlap(self):
+        """An Odoo location, its parents and children feed one Shopify location.
+
+        One search for the mappings of the shops concerned; each mapped location's
+        ``parent_path`` then names its ancestors (itself included), so an overlap is
+        a location whose ancestor is mapped elsewhere: no query per location.
+        """
+        mappings = self.search(Domain("shop_id", "in", self.shop_id.ids))
+        owners = defaultdict(lambda: self.browse())  # (shop, location id) -> mappings
+        for mapping in mappings:
+            for location in mapping.location_ids:
+                owners[mapping.shop_id.id, location.id] |= mapping
+        for mapping in mappings:
+            for location in mapping.location_ids:
+                for ancestor_id in location.parent_path.split("/")[:-1]:
+                    others = owners.get((mapping.shop_id.id, int(ancestor_id)))
+                    other = (others - mapping)[:1] if others else others
+                    if other and (mapping in self or other in self):
+                        self._raise_overlap(mapping, location, other, int(ancestor_id))
+
+    def _raise_overlap(self, mapping, location, other, other_location_id):
+        other_location = self.env["stock.location"].browse(other_location_id)
+        if other_location == location:
+            message = self.env._(
+                "Odoo location %(location)s feeds both Shopify locations '%(first)s' "
+                "and '%(second)s' of shop %(shop)s: an Odoo location may feed only "
+                "one Shopify location per shop, or its stock would be sold twice.",
+                location=location.complete_name,
+                first=other.shopify_location_name,
+                second=mapping.shopify_location_name,
+                shop=mapping.shop_id.name,
+            )
+        else:
+            message = self.env._(
+                "Odoo location %(location)s, which feeds Shopify location "
+                "'%(mapping)s', is inside %(parent)s, which already feeds Shopify "
+                "location '%(other)s' of shop %(shop)s: a location's stock counts in "
+                "its parents, so it would be sold twice. Map either the parent or "
+                "its children, not both.",
+                location=location.complete_name,
+                mapping=mapping.shopify_location_name,
+                parent=other_location.complete_name,
+                other=other.shopify_location_name,
+                shop=mapping.shop_id.name,
+            )
+        raise ValidationError(message)
