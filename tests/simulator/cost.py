@@ -10,8 +10,8 @@ Requested cost is computed from the document before anything runs:
 * a mutation field costs 10 + its payload's selection (the payload object is free).
 
 Actual cost counts the same way over what was returned: connections by the nodes they
-hold, ``nodes(ids:)`` by the non-null nodes, absent objects 0.  The difference is given
-back to the bucket after the request.
+hold, ``nodes(ids:)`` by the non-null nodes, a plain list as its dearest element, absent
+objects 0.  The difference is given back to the bucket after the request.
 
 Modelled assumptions (Shopify publishes the restore rates, not the bucket sizes):
 bucket 1,000 / 2,000 / 10,000 points restoring 100 / 200 / 1,000 points per second for
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from graphql import (
@@ -31,18 +30,14 @@ from graphql import (
     FragmentDefinitionNode,
     GraphQLCompositeType,
     GraphQLError,
-    GraphQLField,
     GraphQLNamedType,
     GraphQLObjectType,
-    GraphQLResolveInfo,
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
     get_named_type,
-    get_nullable_type,
     is_abstract_type,
     is_composite_type,
-    is_list_type,
     is_object_type,
 )
 from graphql.execution.collect_fields import collect_fields, collect_sub_fields
@@ -153,13 +148,19 @@ class _Walker:
         self.fragments = fragments
         self.variables = variables
         self.errors: list[GraphQLError] = []
+        self._memo: dict[tuple[str, tuple[int, ...]], dict[str, list[FieldNode]]] = {}
 
     def _sub_fields(
         self, type_: GraphQLObjectType, nodes: list[FieldNode]
     ) -> dict[str, list[FieldNode]]:
-        return collect_sub_fields(
-            self.schema, self.fragments, self.variables, type_, nodes
-        )
+        key = (type_.name, tuple(id(node) for node in nodes))
+        found = self._memo.get(key)
+        if found is None:
+            found = collect_sub_fields(
+                self.schema, self.fragments, self.variables, type_, nodes
+            )
+            self._memo[key] = found
+        return found
 
     def selection_cost(
         self, type_: GraphQLCompositeType, nodes: list[FieldNode]
@@ -257,48 +258,147 @@ def _list_sizes(value: Any, path: list[str | int]) -> list[tuple[list[str | int]
     return found
 
 
-class CostMeter:
-    """Adds up the actual cost of what is resolved, field by field."""
+def actual_cost(
+    schema: GraphQLSchema,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    operation: OperationDefinitionNode,
+    variables: dict[str, Any],
+    data: dict[str, Any] | None,
+) -> int:
+    """The cost of what an operation returned, by the rules of :func:`analyse`."""
+    if not data:
+        return 0
+    walker = _Actual(schema, dict(fragments), variables)
+    mutation = operation.operation == OperationType.MUTATION
+    root = schema.mutation_type if mutation else schema.query_type
+    assert root is not None
+    total = 0
+    fields = collect_fields(
+        schema, walker.fragments, variables, root, operation.selection_set
+    )
+    for key, field_nodes, named, kind in walker.plan(root, fields):
+        cost = walker.field_actual(named, field_nodes, kind, data.get(key))
+        if mutation and cost:
+            cost = MUTATION_COST + cost - 1
+        total += cost
+    return total
 
-    def __init__(self) -> None:
-        self.points = 0
 
-    def add(self, info: GraphQLResolveInfo, value: Any) -> None:
-        if value is not None:
-            self.points += _RULES[_rule(info)](value)
+# What to count for one composite field of a selection: (response key, its nodes,
+# its named type, "nodes" | "connection" | "value").  Leaf fields cost 0: left out.
+Plan = list[tuple[str, list[FieldNode], GraphQLNamedType, str]]
 
 
-# How one resolved (non-null) field is charged, by the rules of :func:`analyse`.
-_RULES: dict[str, Any] = {
-    "free": lambda value: 0,
-    "object": lambda value: 1,
-    "list": lambda value: 1 if value else 0,
-    "mutation": lambda value: MUTATION_COST,
-    "connection": lambda value: CONNECTION_COST,
-    "each": len,  # the nodes of a connection
-    "each_non_null": lambda value: sum(1 for item in value if item is not None),
-}
+class _Actual(_Walker):
+    """Walks a result alongside its selections, counting what came back.  Selections
+    are planned once per (type, field nodes), as a result repeats them per node."""
 
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._plans: dict[tuple[str, tuple[int, ...]], Plan] = {}
+        self._shapes: dict[
+            tuple[str, tuple[int, ...]], list[tuple[GraphQLObjectType, frozenset[str]]]
+        ] = {}
 
-def _rule(info: GraphQLResolveInfo) -> str:
-    return _rule_of(info.schema, info.parent_type, info.field_name)
+    def plan(
+        self, type_: GraphQLObjectType, fields: dict[str, list[FieldNode]]
+    ) -> Plan:
+        found: Plan = []
+        for key, field_nodes in fields.items():
+            name = field_nodes[0].name.value
+            if name.startswith("__"):
+                continue
+            named = get_named_type(type_.fields[name].type)
+            if not is_composite_type(named):
+                continue
+            if type_ is self.schema.query_type and name == "nodes":
+                kind = "nodes"
+            elif is_connection(named):
+                kind = "connection"
+            else:
+                kind = "value"
+            found.append((key, field_nodes, named, kind))
+        return found
 
+    def _planned(self, type_: GraphQLObjectType, nodes: list[FieldNode]) -> Plan:
+        memo_key = (type_.name, tuple(id(node) for node in nodes))
+        found = self._plans.get(memo_key)
+        if found is None:
+            found = self.plan(type_, self._sub_fields(type_, nodes))
+            self._plans[memo_key] = found
+        return found
 
-@cache
-def _rule_of(schema: GraphQLSchema, parent: GraphQLObjectType, name: str) -> str:
-    if name.startswith("__"):
-        return "free"
-    field_def: GraphQLField = parent.fields[name]
-    named = get_named_type(field_def.type)
-    if not is_composite_type(named):
-        return "free"
-    if parent is schema.mutation_type:
-        return "mutation"
-    if parent is schema.query_type and name == "nodes":
-        return "each_non_null"
-    if is_connection(named):
-        return "connection"
-    if parent.name.endswith("Connection"):
-        return "each" if name == "nodes" else "free"  # edges: counted per node
-    output = get_nullable_type(field_def.type)  # type: ignore[arg-type]
-    return "list" if is_list_type(output) else "object"
+    def field_actual(
+        self, named: GraphQLNamedType, nodes: list[FieldNode], kind: str, value: Any
+    ) -> int:
+        if value is None:
+            return 0
+        if kind == "nodes":
+            return sum(self.value_cost(named, nodes, item) for item in value)
+        if kind == "connection":
+            assert isinstance(named, GraphQLObjectType)
+            return CONNECTION_COST + self._nodes_actual(named, nodes, value)
+        if isinstance(value, list):  # a plain list costs as its dearest element
+            return max((self.value_cost(named, nodes, v) for v in value), default=0)
+        return self.value_cost(named, nodes, value)
+
+    def value_cost(
+        self, type_: GraphQLNamedType, nodes: list[FieldNode], value: Any
+    ) -> int:
+        if value is None:
+            return 0
+        if isinstance(type_, GraphQLObjectType):
+            return self._object_actual(type_, nodes, value)
+        # The result does not name its type: the candidates are the possible types
+        # whose selections fit the keys returned; the dearest of them is charged.
+        keys = value.keys()
+        shapes = self._shapes_of(type_, nodes)
+        costs = [self._object_actual(t, nodes, value) for t, k in shapes if k <= keys]
+        return max(costs, default=1)  # no selection fits: the bare object
+
+    def _shapes_of(
+        self, type_: GraphQLNamedType, nodes: list[FieldNode]
+    ) -> list[tuple[GraphQLObjectType, frozenset[str]]]:
+        """The possible types with a selection here, and the keys it returns."""
+        memo_key = (type_.name, tuple(id(node) for node in nodes))
+        found = self._shapes.get(memo_key)
+        if found is None:
+            found = []
+            for possible in self.schema.get_possible_types(type_):  # type: ignore[arg-type]
+                keys = frozenset(self._sub_fields(possible, nodes))
+                if keys:
+                    found.append((possible, keys))
+            self._shapes[memo_key] = found
+        return found
+
+    def _object_actual(
+        self, type_: GraphQLObjectType, nodes: list[FieldNode], value: dict[str, Any]
+    ) -> int:
+        total = 1
+        for key, field_nodes, named, kind in self._planned(type_, nodes):
+            total += self.field_actual(named, field_nodes, kind, value.get(key))
+        return total
+
+    def _nodes_actual(
+        self, connection: GraphQLObjectType, nodes: list[FieldNode], value: Any
+    ) -> int:
+        best = 0
+        for key, field_nodes in self._sub_fields(connection, nodes).items():
+            name = field_nodes[0].name.value
+            listed = value.get(key) or []
+            if name == "nodes":
+                node_type = get_named_type(connection.fields["nodes"].type)
+                spent = sum(self.value_cost(node_type, field_nodes, n) for n in listed)
+                best = max(best, spent)
+            elif name == "edges":
+                edge = get_named_type(connection.fields["edges"].type)
+                assert isinstance(edge, GraphQLObjectType)
+                node_type = get_named_type(edge.fields["node"].type)
+                for edge_key, edge_nodes in self._sub_fields(edge, field_nodes).items():
+                    if edge_nodes[0].name.value == "node":
+                        spent = sum(
+                            self.value_cost(node_type, edge_nodes, e.get(edge_key))
+                            for e in listed
+                        )
+                        best = max(best, spent)
+        return best

@@ -11,25 +11,24 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
 from graphql import (
     DocumentNode,
+    ExecutionContext,
     ExecutionResult,
-    FragmentDefinitionNode,
     GraphQLError,
     OperationDefinitionNode,
-    execute,
     parse,
     validate,
 )
-from graphql.execution.values import get_variable_values
 
 from .context import Context
-from .cost import MAX_QUERY_COST, RATE_LIMITS_DOC, CostMeter, analyse
+from .cost import MAX_QUERY_COST, RATE_LIMITS_DOC, actual_cost, analyse
 from .faults import Faults
 from .schema import executable_schema
-from .scopes import ScopeGuard
+from .scopes import ScopeGuard, may_deny
 from .state import Shop
 
 INVALID_TOKEN = (
@@ -94,11 +93,7 @@ def handle_graphql(
         return json_reply(
             400, {"errors": {"query": "Required parameter missing or invalid"}}
         )
-    try:
-        document: DocumentNode | None = parse(query)
-        syntax_error = None
-    except GraphQLError as exc:
-        document, syntax_error = None, exc
+    document, _ = _parsed(query)
     operation = _operation_name(payload, document)
     with shop.lock:
         shop.stats.by_operation[operation] += 1
@@ -116,10 +111,7 @@ def handle_graphql(
         scopes = granted.scopes if granted else frozenset()
     if granted is None:
         return json_reply(401, {"errors": INVALID_TOKEN})
-    if document is None:
-        assert syntax_error is not None
-        return _errors(shop, [syntax_error], requested=0)
-    reply = _run(shop, settings, document, payload, variables, scopes, base_url, fault)
+    reply = _run(shop, settings, query, payload, variables, scopes, base_url, fault)
     if fault == "timeout_after_apply":
         reply.delay = settings.timeout_delay
     elif fault == "lost_reply":
@@ -130,7 +122,7 @@ def handle_graphql(
 def _run(
     shop: Shop,
     settings: Settings,
-    document: DocumentNode,
+    query: str,
     payload: dict[str, Any],
     variables: dict[str, Any],
     scopes: frozenset[str],
@@ -138,23 +130,24 @@ def _run(
     fault: str | None,
 ) -> Reply:
     schema = executable_schema()
-    errors = validate(schema, document)
+    document, errors = _parsed(query)
     if errors:
         return _errors(shop, errors, requested=0)
-    operation = _select_operation(document, payload.get("operationName"))
-    if isinstance(operation, GraphQLError):
-        return _errors(shop, [operation], requested=0)
-    coerced = get_variable_values(
-        schema, operation.variable_definitions or [], variables
+    assert document is not None
+    name = payload.get("operationName")
+    guard = [ScopeGuard()] if _may_deny(query, scopes) else None
+    exe = ExecutionContext.build(
+        schema,
+        document,
+        context_value=Context(shop, scopes, base_url),
+        raw_variable_values=variables,
+        operation_name=name if isinstance(name, str) and name else None,
+        middleware=guard,
+        is_awaitable=_never,
     )
-    if isinstance(coerced, list):
-        return _errors(shop, coerced, requested=0)
-    fragments = {
-        d.name.value: d
-        for d in document.definitions
-        if isinstance(d, FragmentDefinitionNode)
-    }
-    analysis = analyse(schema, fragments, operation, coerced)
+    if isinstance(exe, list):  # no such operation, bad variables
+        return _errors(shop, exe, requested=0)
+    analysis = analyse(schema, exe.fragments, exe.operation, exe.variable_values)
     if analysis.errors:
         return _errors(shop, analysis.errors, requested=analysis.requested)
     requested = analysis.requested
@@ -162,25 +155,16 @@ def _run(
         return _errors(shop, [_max_cost_error(requested)], requested=requested)
     with shop.lock:
         shop.bucket.refill(shop.clock.now())
-        throttled = fault in ("throttled", "http_429") or not shop.bucket.take(
-            requested
-        )
-        if throttled:
+        injected = fault in ("throttled", "http_429")
+        if injected or not shop.bucket.take(requested):
             shop.stats.throttled += 1
             status = 429 if fault == "http_429" else settings.throttle_http_status
             return _throttled(shop, requested, status)
-        meter = CostMeter()
-        result = execute(
-            schema,
-            document,
-            context_value=Context(shop, scopes, base_url),
-            variable_values=variables,
-            operation_name=payload.get("operationName"),
-            middleware=[ScopeGuard(meter)],
-            is_awaitable=_never,
+        result = _execute(exe)
+        spent = actual_cost(
+            schema, exe.fragments, exe.operation, exe.variable_values, result.data
         )
-        assert isinstance(result, ExecutionResult)
-        actual = min(meter.points, requested)
+        actual = min(spent, requested)
         shop.bucket.refund(requested - actual)
         shop.stats.cost_requested += requested
         shop.stats.cost_actual += actual
@@ -192,24 +176,39 @@ def _run(
     return json_reply(200, body)
 
 
+def _execute(exe: ExecutionContext) -> ExecutionResult:
+    """Run a built operation (what ``graphql.execute`` does after building)."""
+    data: dict[str, Any] | None
+    try:
+        data = cast(dict[str, Any], exe.execute_operation(exe.operation, None))
+    except GraphQLError as error:
+        exe.errors.append(error)
+        data = None
+    result = exe.build_response(data, exe.errors)
+    assert isinstance(result, ExecutionResult)
+    return result
+
+
+@lru_cache(maxsize=512)
+def _parsed(query: str) -> tuple[DocumentNode | None, list[GraphQLError]]:
+    """The document and its syntax or validation errors; documents repeat, so cached
+    (the AST is never modified by execution)."""
+    try:
+        document = parse(query)
+    except GraphQLError as exc:
+        return None, [exc]
+    return document, validate(executable_schema(), document)
+
+
+@lru_cache(maxsize=512)
+def _may_deny(query: str, scopes: frozenset[str]) -> bool:
+    document, _ = _parsed(query)
+    assert document is not None
+    return may_deny(executable_schema(), document, scopes)
+
+
 def _never(_value: Any) -> bool:
     return False  # every resolver is synchronous: skip graphql-core's awaitable checks
-
-
-def _select_operation(
-    document: DocumentNode, name: Any
-) -> OperationDefinitionNode | GraphQLError:
-    ops = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if isinstance(name, str) and name:
-        chosen = [op for op in ops if op.name and op.name.value == name]
-        if not chosen:
-            return GraphQLError(f"No operation named '{name}'.")
-        return chosen[0]
-    if len(ops) != 1:
-        return GraphQLError(
-            "An operationName is required when several operations are sent."
-        )
-    return ops[0]
 
 
 def _cost(shop: Shop, requested: int, actual: int | None) -> dict[str, Any]:

@@ -13,10 +13,20 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from graphql import GraphQLError, GraphQLResolveInfo
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    TypeInfo,
+    TypeInfoVisitor,
+    Visitor,
+    is_abstract_type,
+    visit,
+)
 
 from .context import context
-from .cost import CostMeter
 
 DOCUMENTATION = "https://shopify.dev/api/usage/access-scopes"
 
@@ -73,17 +83,37 @@ def check(info: GraphQLResolveInfo) -> None:
 
 
 class ScopeGuard:
-    """graphql-core middleware applying :func:`check` to every field; with a
-    ``meter``, it also adds each field's actual cost to it."""
-
-    def __init__(self, meter: CostMeter | None = None) -> None:
-        self.meter = meter
+    """graphql-core middleware applying :func:`check` to every field."""
 
     def resolve(
         self, next_: Any, root: Any, info: GraphQLResolveInfo, **args: Any
     ) -> Any:
         check(info)
-        value = next_(root, info, **args)
-        if self.meter is not None:
-            self.meter.add(info, value)
-        return value
+        return next_(root, info, **args)
+
+
+def may_deny(
+    schema: GraphQLSchema, document: DocumentNode, scopes: frozenset[str]
+) -> bool:
+    """Whether any field of ``document`` could be refused to these scopes (then the
+    request runs with :class:`ScopeGuard`; otherwise without its per-field cost)."""
+    type_info = TypeInfo(schema)
+    found: list[str] = []
+
+    class Fields(Visitor):
+        def enter_field(self, node: FieldNode, *_args: Any) -> None:
+            parent = type_info.get_parent_type()
+            if parent is None:
+                return
+            possible = (
+                schema.get_possible_types(parent)  # type: ignore[arg-type]
+                if is_abstract_type(parent)
+                else [parent]
+            )
+            for type_ in possible:
+                needed = required(type_.name, node.name.value)
+                if needed and set(needed).isdisjoint(scopes):
+                    found.append(node.name.value)
+
+    visit(document, TypeInfoVisitor(type_info, Fields()))
+    return bool(found)
