@@ -19,7 +19,9 @@ trap 'rm -rf "$log_dir"' EXIT
 # count NAME LOG: read pytest's closing line into $passed and $failed.
 count() {
     local line
-    line=$(grep -E '^=+ .*(passed|failed|error|no tests ran).* =+$' "$2" | tail -n 1)
+    # pytest's closing line: "3 passed, 1 failed in 2.1s" (with or without ===)
+    line=$(grep -E '^(=+ )?[0-9]+ (passed|failed|errors?|skipped)|no tests ran' "$2" |
+        tail -n 1)
     passed=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+' || echo 0)
     local f e
     f=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+' || true)
