@@ -14,7 +14,14 @@
     "data": [
         "security/shopify_stock_sync_security.xml",
         "security/ir.model.access.csv",
+        "views/shopify_shop_views.xml",
+        "views/shopify_location_mapping_views.xml",
+        "views/shopify_variant_link_views.xml",
+        "views/shopify_stock_level_views.xml",
+        "views/queue_job_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/shopify_stock_sync_menus.xml",
     ],
     "installable": True,
-    "application": False,
+    "application": True,
 }

@@ -165,11 +165,30 @@ class ShopifyLocationMapping(models.Model):
             )
         return " ".join(lines)
 
-    def _direction_without_writing(self):
+    def _direction_without_writing(self, direction=None):
         self.ensure_one()
-        if self.direction == Direction.TWO_WAY.value:
+        if (direction or self.direction) == Direction.TWO_WAY.value:
             return Direction.SHOPIFY_TO_ODOO.value
         return Direction.OFF.value
+
+    @api.onchange("location_ids")
+    def _onchange_location_ids_propose_direction(self):
+        """Mapping the first Odoo locations proposes the shop's default direction
+        (without writing where Shopify does not accept quantities)."""
+        for mapping in self:
+            if (
+                mapping.direction != Direction.OFF.value
+                or not mapping.location_ids
+                or mapping._origin.location_ids
+            ):
+                continue
+            direction = mapping.shop_id.default_direction
+            if (
+                direction in WRITING_DIRECTIONS
+                and not mapping._to_engine_location().writable
+            ):
+                direction = mapping._direction_without_writing(direction)
+            mapping.direction = direction
 
     # -- constraints ----------------------------------------------------------------
 
@@ -221,9 +240,9 @@ class ShopifyLocationMapping(models.Model):
                     raise ValidationError(
                         self.env._(
                             "Odoo location %(location)s cannot feed Shopify location "
-                            "'%(shopify)s': it is a %(usage)s location, and only "
-                            "internal locations hold stock that can be sold. Map an "
-                            "internal location (such as WH/Stock) instead.",
+                            "'%(shopify)s': its type is %(usage)s, and only internal "
+                            "locations hold stock that can be sold. Map an internal "
+                            "location (such as WH/Stock) instead.",
                             location=location.complete_name,
                             shopify=mapping.shopify_location_name,
                             usage=usage,
@@ -267,6 +286,8 @@ class ShopifyLocationMapping(models.Model):
     def _raise_overlap(self, mapping, location, other, other_location_id):
         other_location = self.env["stock.location"].browse(other_location_id)
         if other_location == location:
+            if mapping not in self:  # name the mapping being saved last
+                mapping, other = other, mapping
             message = self.env._(
                 "Odoo location %(location)s feeds both Shopify locations '%(first)s' "
                 "and '%(second)s' of shop %(shop)s: an Odoo location may feed only "
@@ -279,7 +300,7 @@ class ShopifyLocationMapping(models.Model):
         else:
             message = self.env._(
                 "Odoo location %(location)s, which feeds Shopify location "
-                "'%(mapping)s', is inside %(parent)s, which already feeds Shopify "
+                "'%(mapping)s', is inside %(parent)s, which feeds Shopify "
                 "location '%(other)s' of shop %(shop)s: a location's stock counts in "
                 "its parents, so it would be sold twice. Map either the parent or "
                 "its children, not both.",

@@ -62,6 +62,11 @@ BASES = [
 ]
 
 
+def in_test_mode():
+    """True while Odoo runs tests (``--test-enable``, or pytest-odoo's test run)."""
+    return bool(config["test_enable"] or odoo_module.current_test)
+
+
 def check_api_version(env, version):
     """Refuse what the engine's client would refuse as an API version."""
     if not _API_VERSION.match(version or ""):
@@ -305,7 +310,7 @@ class ShopifyShop(models.Model):
         the Shopify simulator on loopback; it is ignored unless Odoo runs tests, so
         it can never divert a production shop's credentials.
         """
-        if not (config["test_enable"] or odoo_module.current_test):
+        if not in_test_mode():
             return None
         param = self.env["ir.config_parameter"].sudo()
         return param.get_param(BASE_URL_OVERRIDE_PARAM) or None
@@ -450,7 +455,12 @@ class ShopifyShop(models.Model):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(action_xmlid)
         action["domain"] = [("shop_id", "=", self.id)]
-        action["context"] = {"default_shop_id": self.id}
+        context = {
+            key: value
+            for key, value in self.env.context.items()
+            if key.startswith("search_default_")
+        }
+        action["context"] = dict(context, default_shop_id=self.id)
         return action
 
     def action_open_mappings(self):
