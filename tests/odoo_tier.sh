@@ -4,7 +4,8 @@
 #   1. find a Python that imports Odoo 19 ($ODOO_PYTHON, python3, or the interpreter of the
 #      `odoo` script on PATH); without one, say so on one line and exit 0;
 #   2. fetch queue_job 19.0 into .cache/odoo-addons (once) and make sure that Python has
-#      pytest-odoo and openupgradelib;
+#      pytest-odoo, openupgradelib and graphql-core (the Shopify simulator of tests/,
+#      which the addon's tests run against);
 #   3. start a throwaway PostgreSQL cluster on a free port of 127.0.0.1 (removed on exit);
 #   4. install shopify_stock_sync (with stock and queue_job) in a new database, and fail on
 #      any WARNING, ERROR or CRITICAL line in Odoo's log;
@@ -21,6 +22,8 @@ db=${addon}_test
 db_role=odoo
 queue_job_spec='odoo-addon-queue-job==19.0.*'
 pytest_odoo_spec='pytest-odoo==2.3.0'
+# the simulator's GraphQL engine, pinned as for the plain-Python tiers
+graphql_spec=$(grep -E '^graphql-core==' tests/requirements.txt || echo graphql-core)
 addons_cache=$repo/.cache/odoo-addons
 
 fail() {
@@ -97,7 +100,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 141' PIPE
 
-# --- 2. queue_job 19.0, pytest-odoo, openupgradelib ----------------------------------------
+# --- 2. queue_job 19.0, pytest-odoo, openupgradelib, graphql-core ---------------------------
 
 pip_log=$work/pip.log
 
@@ -111,6 +114,11 @@ fi
 if ! (cd / && "$py" -c 'import pytest_odoo, openupgradelib') >/dev/null 2>&1; then
     "$py" -m pip install "$pytest_odoo_spec" openupgradelib >"$pip_log" 2>&1 ||
         { cat "$pip_log"; fail "could not install $pytest_odoo_spec and openupgradelib for $py"; }
+fi
+
+if ! (cd / && "$py" -c 'import graphql') >/dev/null 2>&1; then
+    "$py" -m pip install "$graphql_spec" >"$pip_log" 2>&1 ||
+        { cat "$pip_log"; fail "could not install $graphql_spec for $py"; }
 fi
 
 addons_path=$odoo_addons,$queue_job_dir,$repo
@@ -184,8 +192,9 @@ echo "odoo: install of $addon, stock and queue_job took $((SECONDS - start)) s"
 
 # --- 5. the addon's tests with pytest-odoo -------------------------------------------------
 
-# Our own pytest.ini: the repository's belongs to the plain-Python tiers.
-printf '[pytest]\naddopts = -p no:cacheprovider\n' >"$work/pytest.ini"
+# Our own pytest.ini: the repository's belongs to the plain-Python tiers.  The repository
+# root on sys.path: the addon's tests start the Shopify simulator (tests.simulator).
+printf '[pytest]\npythonpath = %s\naddopts = -p no:cacheprovider\n' "$repo" >"$work/pytest.ini"
 pytest_log=$work/pytest.log
 rc=0
 "$py" -m pytest -c "$work/pytest.ini" --rootdir="$repo" -p odoo -ra \

@@ -1,2 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from . import test_install
+from . import test_shop
+from . import test_connection
+from . import test_location_mapping
+from . import test_variant_link
+from . import test_stock_level
+from . import test_security
