@@ -283,7 +283,11 @@ class ShopifyStockLevel(models.Model):
     # -- actions --------------------------------------------------------------------
 
     def action_requeue(self):
-        """Mark the selected levels pending again and clear their error."""
+        """Mark the selected levels pending again and clear their error.
+
+        A failed or pending level keeps the time its change started waiting; a synced
+        or ignored one starts waiting now (time to correction counts from there).
+        """
         if not self.env.user.has_group("shopify_stock_sync.group_shopify_operator"):
             raise AccessError(
                 self.env._("Only Shopify sync operators can re-queue levels.")
@@ -292,9 +296,9 @@ class ShopifyStockLevel(models.Model):
         # these few fields are written as superuser
         self.check_access("read")
         levels = self.sudo()
-        levels.filtered(lambda level: not level.dirty_since).write(
-            {"dirty_since": fields.Datetime.now()}
-        )
+        levels.filtered(
+            lambda level: not level.dirty_since or level.state in ("synced", "ignored")
+        ).write({"dirty_since": fields.Datetime.now()})
         levels.write(
             {"state": "pending", "error_category": False, "error_message": False}
         )

@@ -4,6 +4,7 @@ PushOutcome, re-queued by operators."""
 
 from psycopg2 import IntegrityError
 
+from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -254,6 +255,16 @@ class TestStockLevel(ShopifyCase):
             [{"state": "pending", "error_category": False, "error_message": False}],
         )
         self.assertTrue(level.dirty_since)
+        # a failed level keeps the time its change started waiting; a synced one
+        # starts waiting now
+        waiting_since = fields.Datetime.to_datetime("2026-11-01 10:00:00")
+        synced = self._level(self.mug_link)
+        level.write({"state": "error", "dirty_since": waiting_since})
+        synced.write({"state": "synced", "dirty_since": waiting_since})
+        (level | synced).with_user(operator).action_requeue()
+        self.assertEqual(level.dirty_since, waiting_since)
+        self.assertGreater(synced.dirty_since, waiting_since)
+        self.assertEqual(synced.state, "pending")
         stock_user = self._user("level_stock_user", "stock.group_stock_user")
         with self.assertRaises(AccessError):
             level.with_user(stock_user).action_requeue()
