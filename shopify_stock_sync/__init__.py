@@ -12,3 +12,4 @@ wizards) are imported only when this package is loaded by Odoo as
 # pull in the models (which import ``odoo``).
 if __name__.startswith("odoo.addons."):
     from . import models
+    from . import wizards

@@ -1,0 +1,3 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from . import shopify_link_wizard_line
+from . import shopify_link_wizard
