@@ -14,6 +14,7 @@
     "data": [
         "security/shopify_stock_sync_security.xml",
         "security/ir.model.access.csv",
+        "wizards/shopify_link_wizard_views.xml",
         "views/shopify_shop_views.xml",
         "views/shopify_location_mapping_views.xml",
         "views/shopify_variant_link_views.xml",
