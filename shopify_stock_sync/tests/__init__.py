@@ -6,3 +6,4 @@ from . import test_location_mapping
 from . import test_variant_link
 from . import test_stock_level
 from . import test_security
+from . import test_link_wizard
