@@ -168,3 +168,24 @@ class TestShop(ShopifyCase):
                     "https://main-shop.myshopify.com/"
                 )
             )
+
+    def test_shop_form_buttons(self):
+        arch = self.env["shopify.shop"].get_views([(False, "form")])["views"]["form"][
+            "arch"
+        ]
+        wizard = self.env.ref("shopify_stock_sync.action_shopify_link_wizard")
+        for button in (
+            'name="action_test_connection"',
+            'name="action_import_locations"',
+            f'name="{wizard.id}"',
+        ):
+            self.assertIn(button, arch)
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "shopify_stock_sync.action_shopify_link_wizard"
+        )
+        defaults = (
+            self.env[action["res_model"]]
+            .with_context(active_model="shopify.shop", active_id=self.shop.id)
+            .default_get(["shop_id"])
+        )
+        self.assertEqual(defaults["shop_id"], self.shop.id)
