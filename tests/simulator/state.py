@@ -247,8 +247,15 @@ class Shop:
         return len(same) - 1
 
     def levels_of_item(self, item_number: int) -> list[Level]:
-        found = [lvl for key, lvl in self.levels.items() if key[0] == item_number]
-        return sorted(found, key=lambda lvl: lvl.location_number)
+        # By location (a shop has few), not by scanning every level: a bulk snapshot
+        # asks this of every item.
+        found = (
+            self.levels.get((item_number, location)) for location in self.locations
+        )
+        return sorted(
+            (lvl for lvl in found if lvl is not None),
+            key=lambda lvl: lvl.location_number,
+        )
 
     def levels_at(self, location_number: int) -> list[Level]:
         found = [lvl for key, lvl in self.levels.items() if key[1] == location_number]
