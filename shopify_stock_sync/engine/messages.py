@@ -81,6 +81,51 @@ def transient(cause: str, retry_in: float | None) -> str:
     return f"{cause.rstrip('.')}; it will retry {when}."
 
 
+def push_retrying(
+    shop: str, cause: str, attempt: int, attempts: int, retry_in: float
+) -> str:
+    """A push of a shop failed on the way (network, Shopify): its job runs again."""
+    of = f" of {attempts}" if attempts else ""
+    return (
+        f"{_sentence(cause)} Push attempt {attempt}{of} of shop '{shop}' failed; it "
+        f"will retry in {retry_in:.0f} s, the levels stay pending until then."
+    )
+
+
+def push_stopped(
+    shop: str,
+    cause: str,
+    pending: int,
+    *,
+    attempts: int | None = None,
+    fix: str = "",
+) -> str:
+    """A push of a shop that stops for good: what failed, what stays, what next.
+
+    ``attempts``: the push failed that many times in a row (transient failures);
+    ``fix``: what to repair first (credentials, settings), when retrying alone will
+    not help.
+    """
+    if attempts:
+        stopped = f"failed {attempts} times in a row and stopped"
+        fix = fix or "If Shopify keeps failing, test the shop's connection."
+    else:
+        stopped = "stopped"
+    levels = "1 level stays" if pending == 1 else f"{pending} levels stay"
+    fix = f" {_sentence(fix)}" if fix else ""
+    return (
+        f"{_sentence(cause)} The push of shop '{shop}' {stopped}; {levels} pending."
+        f"{fix} They are pushed again with the next stock change of their products, "
+        "with 'Push stock to Shopify now', or with Re-queue in Shopify Sync / Status "
+        "/ Stock Levels."
+    )
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
 _HINTS = {
     "INVALID_INVENTORY_ITEM": (
         "The variant may have been deleted in Shopify: relink the product."
