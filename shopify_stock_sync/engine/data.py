@@ -153,12 +153,17 @@ class OutcomeStatus(str, Enum):
 
 @dataclass(frozen=True)
 class PushOutcome:
-    """What happened to one LevelChange."""
+    """What happened to one LevelChange.
+
+    ``before`` is Shopify's level as the push saw it; ``after``, for a synced level,
+    is what Shopify holds now (the caller keeps it as the next push's ``known``).
+    """
 
     change: LevelChange
     status: OutcomeStatus
     target: int | None = None
     before: ShopifyLevel | None = None
+    after: ShopifyLevel | None = None
     written: bool = False
     idempotency_key: str | None = None
     category: ErrorCategory | None = None

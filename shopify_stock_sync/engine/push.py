@@ -226,7 +226,7 @@ class _Batch:
         if value == current and not verify and (level.stocked or target == 0):
             # Already right (an unstocked pair with nothing to sell needs no level).
             self.done[change.key] = PushOutcome(
-                change, OutcomeStatus.SYNCED, target=target, before=level
+                change, OutcomeStatus.SYNCED, target=target, before=level, after=level
             )
             return None
         return _Planned(change, level, target, value, current)
@@ -298,11 +298,31 @@ class _Batch:
                     OutcomeStatus.SYNCED,
                     target=p.target,
                     before=p.level,
+                    after=self._after(p),
                     written=True,
                     idempotency_key=key,
                 )
             return []
         return self._after_errors(planned, errors)
+
+    def _after(self, plan: _Planned) -> ShopifyLevel:
+        """Shopify's level once ``plan`` is written: setting one quantity moves the
+        other (available and on hand move together; committed stays)."""
+        level = plan.level
+        delta = plan.value - plan.current
+        stocked = level.stocked  # else it was just activated, at zero
+        available = (level.available or 0) if stocked else 0
+        on_hand = (level.on_hand or 0) if stocked else 0
+        return ShopifyLevel(
+            key=level.key,
+            stocked=True,
+            available=available + delta,
+            on_hand=on_hand + delta,
+            committed=(level.committed or 0) if stocked else 0,
+            tracked=True if level.tracked is None else level.tracked,
+            active=True,
+            updated_at=level.updated_at,
+        )
 
     def _after_errors(
         self, planned: list[_Planned], errors: list[ItemError]

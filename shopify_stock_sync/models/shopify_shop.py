@@ -19,20 +19,16 @@ from ..engine import inventory
 from ..engine.data import Direction
 from ..engine.rule import Basis, QuantityRule
 from ..engine.shopify import documents
-from ..engine.shopify.auth import Credentials, validate_domain
-from ..engine.shopify.client import _API_VERSION, DEFAULT_API_VERSION, ShopifyClient
+from ..engine.shopify.auth import REQUIRED_SCOPES, Credentials, validate_domain
+from ..engine.shopify.client import (
+    DEFAULT_API_VERSION,
+    ShopifyClient,
+    validate_api_version,
+)
 from ..engine.shopify.errors import ConfigurationError, ShopifyError
 
 _logger = logging.getLogger(__name__)
 
-# What the addon asks of the Shopify app: read products and locations, read and write
-# inventory.
-REQUIRED_SCOPES = (
-    "read_products",
-    "read_inventory",
-    "write_inventory",
-    "read_locations",
-)
 # For tests only: a base URL (the Shopify simulator on loopback) used instead of
 # https://<domain>, honoured only while Odoo runs tests.
 BASE_URL_OVERRIDE_PARAM = "shopify_stock_sync.base_url_override"
@@ -69,7 +65,9 @@ def in_test_mode():
 
 def check_api_version(env, version):
     """Refuse what the engine's client would refuse as an API version."""
-    if not _API_VERSION.match(version or ""):
+    try:
+        validate_api_version(version)
+    except ConfigurationError:
         raise ValidationError(
             env._(
                 "%(version)r is not a Shopify API version: use a quarterly version "
@@ -77,7 +75,7 @@ def check_api_version(env, version):
                 version=version,
                 default=DEFAULT_API_VERSION,
             )
-        )
+        ) from None
 
 
 class ShopifyShop(models.Model):

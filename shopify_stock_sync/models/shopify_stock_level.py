@@ -233,31 +233,13 @@ class ShopifyStockLevel(models.Model):
         }
 
     @api.model
-    def _level_after(self, outcome):
-        """Shopify's level after a synced outcome: what was read, with the target
-        set (setting ``available`` moves ``on_hand`` by the same amount)."""
-        before = outcome.before
-        if before is None or outcome.target is None:
-            return before
-        available = before.available or 0
-        return ShopifyLevel(
-            key=before.key,
-            stocked=True,
-            available=outcome.target,
-            on_hand=(before.on_hand or 0) + outcome.target - available,
-            committed=before.committed or 0,
-            tracked=before.tracked,
-            active=before.active,
-            updated_at=before.updated_at,
-        )
-
     def _apply_outcome(self, outcome):
         """Record an engine ``PushOutcome`` on this level."""
         self.ensure_one()
         now = fields.Datetime.now()
         values = {"odoo_quantity": outcome.change.odoo_quantity}
         if outcome.status == OutcomeStatus.SYNCED:
-            values.update(self._level_values(self._level_after(outcome)))
+            values.update(self._level_values(outcome.after))
             values.update(
                 state="synced",
                 synced_at=now,

@@ -149,7 +149,13 @@ class TestStockLevel(ShopifyCase):
             updated_at="2026-11-27T10:00:00Z",
         )
         level._apply_outcome(
-            PushOutcome(level._to_engine_change(4.0), OutcomeStatus.SYNCED, 4, seen)
+            PushOutcome(
+                level._to_engine_change(4.0),
+                OutcomeStatus.SYNCED,
+                4,
+                before=seen,
+                after=seen,
+            )
         )
         self.assertEqual(level._to_engine_change().known, seen)
         self.assertEqual(level._to_engine_change().trusted_known, seen)
@@ -168,12 +174,16 @@ class TestStockLevel(ShopifyCase):
         level.write({"state": "error", "error_category": "data", "error_message": "x"})
         change = level._to_engine_change(9.6)
         before = ShopifyLevel(change.key, True, available=5, on_hand=8, committed=3)
+        # The engine says what Shopify holds after the write (available 5 -> 9 moved
+        # on hand by the same 4 units).
+        after = ShopifyLevel(change.key, True, available=9, on_hand=12, committed=3)
         level._apply_outcome(
             PushOutcome(
                 change,
                 OutcomeStatus.SYNCED,
                 target=9,
                 before=before,
+                after=after,
                 written=True,
                 idempotency_key="sss-abc",
             )

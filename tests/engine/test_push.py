@@ -287,3 +287,28 @@ def test_rule_refuses_bad_values():
         QuantityRule(cap=-1)
     with pytest.raises(ValueError):
         QuantityRule(basis="stock_value")
+
+
+def test_outcome_after_is_what_shopify_holds(sim, client):
+    """``after`` can be kept as the next push's ``known``: it equals Shopify's level."""
+    location, popup = sim.add_location("Main"), sim.add_location("Pop-up")
+    sold, equal, new = stock(sim, location, 3, available=6)
+    sim.place_order(sold.inventory_item_id, location, 2)
+    fresh = LevelKey(new.inventory_item_id, popup)  # not stocked: activated
+    changes = [change(sold, 9), change(equal, 6), change(fresh, 3)]
+    for settings in (PushSettings(), PushSettings(name="on_hand")):
+        for outcome in push(client, changes, RULE, settings):
+            held = sim.level(
+                outcome.change.key.inventory_item_id, outcome.change.key.location_id
+            )
+            after = outcome.after
+            assert (after.available, after.on_hand, after.committed) == (
+                held["available"],
+                held["on_hand"],
+                held["committed"],
+            ), outcome
+            assert after.stocked and after.key == outcome.change.key
+        changes = [
+            change(c.key, c.odoo_quantity + 1, known=o.after)
+            for c, o in zip(changes, push(client, changes, RULE), strict=True)
+        ]

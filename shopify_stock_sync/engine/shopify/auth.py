@@ -15,6 +15,15 @@ import requests
 
 from .errors import AuthError, ConfigurationError, RequestError, TransientError
 
+# The access scopes the sync needs: variants and SKUs, levels read and written,
+# location names and flags.
+REQUIRED_SCOPES = (
+    "read_products",
+    "read_inventory",
+    "write_inventory",
+    "read_locations",
+)
+
 SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
 
 # Renew a granted token when less than this share of its lifetime is left.

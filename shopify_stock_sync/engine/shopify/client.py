@@ -40,6 +40,16 @@ _API_VERSION = re.compile(r"^(\d{4}-(01|04|07|10)|unstable)$")
 _OPERATION = re.compile(r"^\s*(?:query|mutation)\s+(\w+)")
 
 
+def validate_api_version(api_version: str) -> str:
+    """Return ``api_version`` if it names a Shopify API version, else refuse it."""
+    if not isinstance(api_version, str) or not _API_VERSION.match(api_version):
+        raise ConfigurationError(
+            f"{api_version!r} is not a Shopify API version: use a quarterly "
+            f"version such as {DEFAULT_API_VERSION}."
+        )
+    return api_version
+
+
 def operation_name(document: str) -> str:
     match = _OPERATION.match(document)
     return match.group(1) if match else "anonymous"
@@ -63,11 +73,7 @@ class ShopifyClient:
         backoff: float = 1.0,
     ) -> None:
         self.domain = validate_domain(domain)
-        if not _API_VERSION.match(api_version or ""):
-            raise ConfigurationError(
-                f"{api_version!r} is not a Shopify API version: use a quarterly "
-                f"version such as {DEFAULT_API_VERSION}."
-            )
+        validate_api_version(api_version)
         if max_attempts < 1:
             raise ConfigurationError("max_attempts must be at least 1.")
         self.api_version = api_version
