@@ -123,6 +123,75 @@ BULK_LEVELS = """
 }
 """
 
+# A level read for an inbound decision: as LEVELS, with each quantity's own
+# ``updatedAt`` (a committed quantity that changed and changed back still shows when
+# it last moved).
+LEVEL_READINGS = """
+query LevelReadings($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    ... on InventoryLevel {
+      id
+      isActive
+      updatedAt
+      item { id tracked }
+      quantities(names: ["available", "on_hand", "committed"]) {
+        name
+        quantity
+        updatedAt
+      }
+    }
+  }
+}
+"""
+
+WEBHOOK_SUBSCRIPTIONS = """
+query WebhookSubscriptions($first: Int!, $after: String) {
+  webhookSubscriptions(first: $first, after: $after) {
+    nodes {
+      id
+      topic
+      uri
+      format
+      filter
+      includeFields
+      createdAt
+      apiVersion { handle }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+WEBHOOK_SUBSCRIPTION_CREATE = """
+mutation WebhookSubscriptionCreate($topic: WebhookSubscriptionTopic!, $uri: String!) {
+  webhookSubscriptionCreate(
+    topic: $topic
+    webhookSubscription: { uri: $uri, format: JSON }
+  ) {
+    webhookSubscription {
+      id
+      topic
+      uri
+      format
+      filter
+      includeFields
+      createdAt
+      apiVersion { handle }
+    }
+    userErrors { field message }
+  }
+}
+"""
+
+WEBHOOK_SUBSCRIPTION_DELETE = """
+mutation WebhookSubscriptionDelete($id: ID!) {
+  webhookSubscriptionDelete(id: $id) {
+    deletedWebhookSubscriptionId
+    userErrors { field message }
+  }
+}
+"""
+
 ALL = {
     "SHOP_INFO": SHOP_INFO,
     "LOCATIONS": LOCATIONS,
@@ -133,4 +202,8 @@ ALL = {
     "BULK_RUN_QUERY": BULK_RUN_QUERY,
     "BULK_OPERATION": BULK_OPERATION,
     "BULK_LEVELS": BULK_LEVELS,
+    "LEVEL_READINGS": LEVEL_READINGS,
+    "WEBHOOK_SUBSCRIPTIONS": WEBHOOK_SUBSCRIPTIONS,
+    "WEBHOOK_SUBSCRIPTION_CREATE": WEBHOOK_SUBSCRIPTION_CREATE,
+    "WEBHOOK_SUBSCRIPTION_DELETE": WEBHOOK_SUBSCRIPTION_DELETE,
 }
