@@ -19,6 +19,7 @@ FIRST_NUMBER = {
     "InventoryAdjustmentGroup": 90_000_000_001,
     "BulkOperation": 5_500_000_001,
     "FulfillmentService": 3_300_000_001,
+    "WebhookSubscription": 1_260_000_001,
 }
 
 

@@ -34,6 +34,7 @@ from graphql.execution.values import get_directive_values
 from . import gids
 from .context import attributes, context, resolver
 from .state import IdempotentCall, InventoryItem, Level, Location, Shop
+from .webhooks import LEVEL_CONNECT
 
 REASONS = frozenset(
     {
@@ -280,12 +281,14 @@ def _apply(
     """Set ``name`` to ``target``; committed never moves.  Returns the changes."""
     level = shop.levels.get((item.number, loc.number))
     if level is None:  # unstocked_set == "stock"
-        level = Level(item.number, loc.number, created_at=now)
+        level = Level(item.number, loc.number, created_at=now, updated_at=now)
         shop.levels[(item.number, loc.number)] = level
+        shop.level_changed(level, LEVEL_CONNECT)
     delta = target - level.quantity(name)
     level.available += delta
-    level.updated_at = now
+    level.touch(now, "available", "on_hand")
     item.updated_at = now
+    shop.level_changed(level)
     return [
         {
             "name": changed,
@@ -397,4 +400,5 @@ def activate(
         level = Level(item.number, loc.number, start, 0, now, now)
         shop.levels[(item.number, loc.number)] = level
         shop.stats.activations.append((item.gid, loc.gid, start, key))
+        shop.level_changed(level, LEVEL_CONNECT)
     return {"inventoryLevel": level, "userErrors": []}

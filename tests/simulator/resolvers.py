@@ -42,6 +42,9 @@ def find_node(shop: Shop, gid: object) -> Any | None:
     if kind == "BulkOperation":
         number = gids.parse(gid, "BulkOperation")
         return shop.bulk_operations.get(number) if number is not None else None
+    if kind == "WebhookSubscription":
+        number = gids.parse(gid, "WebhookSubscription")
+        return shop.webhooks.subscriptions.get(number) if number is not None else None
     if kind == "Shop" and gid == shop.gid:
         return shop
     return None
@@ -364,14 +367,14 @@ def level_quantities(
             f"Invalid quantity names: {', '.join(unknown)}. Valid names are: "
             f"{', '.join(QUANTITY_NAMES)}."
         )
-    updated = context(info).shop.clock.iso(level.updated_at)
+    clock = context(info).shop.clock
     return [
         {
             "id": f"gid://shopify/InventoryQuantity/{level.location_number}"
             f"?inventory_item_id={level.item_number}&name={name}",
             "name": name,
             "quantity": level.quantity(name),
-            "updatedAt": updated,
+            "updatedAt": clock.iso(level.quantity_updated_at(name)),
         }
         for name in names
     ]

@@ -18,7 +18,12 @@ def load_schema() -> GraphQLSchema:
 @cache
 def executable_schema() -> GraphQLSchema:
     """The SDL with every registered resolver attached; built once per process."""
-    from . import bulk, inventory, resolvers  # noqa: F401  (they register resolvers)
+    from . import (  # noqa: F401  (they register resolvers)
+        bulk,
+        inventory,
+        resolvers,
+        subscriptions,
+    )
     from .context import RESOLVERS
 
     schema = load_schema()

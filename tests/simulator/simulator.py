@@ -23,6 +23,8 @@ from .state import (
     Variant,
     VariantHandle,
 )
+from .subscriptions import create_subscription
+from .webhooks import LEVEL_CONNECT, TOPIC_SCOPES, Webhooks
 
 DEFAULT_SCOPES = (
     "read_products",
@@ -130,6 +132,7 @@ class Simulator:
                 deactivated_at=None if active else now,
             )
             self.shop.locations[loc.number] = loc
+            self.shop.location_changed(loc, "LOCATIONS_CREATE")
             return loc.gid
 
     def set_location_active(self, location_gid: str, active: bool) -> None:
@@ -137,6 +140,8 @@ class Simulator:
             loc = self._location(location_gid)
             loc.active = active
             loc.deactivated_at = None if active else self.clock.now()
+            topic = "LOCATIONS_ACTIVATE" if active else "LOCATIONS_DEACTIVATE"
+            self.shop.location_changed(loc, topic)
 
     def add_variant(
         self,
@@ -180,24 +185,27 @@ class Simulator:
     def set_level(
         self, item_gid: str, location_gid: str, available: int = 0, committed: int = 0
     ) -> None:
-        """Stock the item at the location with these quantities (on_hand = sum)."""
+        """Stock the item at the location with these quantities (on_hand = sum).
+
+        Like any change, queues its webhooks (a new level: connect, then update)."""
         with self.shop.lock:
             pair = self.shop.require_pair(item_gid, location_gid)
             now = self.clock.now()
             level = self.shop.levels.get(pair)
             if level is None:
-                level = Level(*pair, created_at=now)
+                level = Level(*pair, created_at=now, updated_at=now)
                 self.shop.levels[pair] = level
-            level.available, level.committed, level.updated_at = (
-                available,
-                committed,
-                now,
-            )
+                self.shop.level_changed(level, LEVEL_CONNECT)
+            level.available, level.committed = available, committed
+            level.touch(now, "available", "committed", "on_hand")
+            self.shop.level_changed(level)
 
     def unstock(self, item_gid: str, location_gid: str) -> None:
         """Remove the item's level at the location (as if deactivated there)."""
         with self.shop.lock:
-            self.shop.levels.pop(self.shop.require_pair(item_gid, location_gid), None)
+            pair = self.shop.require_pair(item_gid, location_gid)
+            if self.shop.levels.pop(pair, None) is not None:
+                self.shop.level_disconnected(*pair)
 
     def level(self, item_gid: str, location_gid: str) -> dict[str, int] | None:
         """``{"available", "on_hand", "committed"}`` of a pair; None if not stocked."""
@@ -211,7 +219,21 @@ class Simulator:
             level = self._stocked(item_gid, location_gid)
             level.available -= qty
             level.committed += qty
-            level.updated_at = self.clock.now()
+            level.touch(self.clock.now(), "available", "committed")
+            self.shop.level_changed(level)
+
+    def cancel_order(self, item_gid: str, location_gid: str, qty: int) -> None:
+        """An unfulfilled sale is cancelled: committed -= qty, available += qty."""
+        with self.shop.lock:
+            level = self._stocked(item_gid, location_gid)
+            if qty > level.committed:
+                raise ValueError(
+                    f"only {level.committed} committed, cannot cancel {qty}"
+                )
+            level.available += qty
+            level.committed -= qty
+            level.touch(self.clock.now(), "available", "committed")
+            self.shop.level_changed(level)
 
     def fulfil_order(self, item_gid: str, location_gid: str, qty: int) -> None:
         """The sale ships: committed -= qty, on_hand -= qty."""
@@ -222,7 +244,63 @@ class Simulator:
                     f"only {level.committed} committed, cannot fulfil {qty}"
                 )
             level.committed -= qty
-            level.updated_at = self.clock.now()
+            level.touch(self.clock.now(), "committed", "on_hand")
+            self.shop.level_changed(level)
+
+    def edit_on_hand(
+        self,
+        item_gid: str,
+        location_gid: str,
+        delta: int | None = None,
+        *,
+        value: int | None = None,
+    ) -> dict[str, int]:
+        """A merchant's manual edit in the Shopify admin: on_hand moves by ``delta``
+        (or to ``value``), available with it, committed not.  Returns the level."""
+        if (delta is None) == (value is None):
+            raise ValueError("give delta or value, not both")
+        with self.shop.lock:
+            level = self._stocked(item_gid, location_gid)
+            change = delta if delta is not None else value - level.on_hand  # type: ignore[operator]
+            level.available += change
+            level.touch(self.clock.now(), "available", "on_hand")
+            self.shop.level_changed(level)
+            return level.as_dict()
+
+    # Webhooks -----------------------------------------------------------------------
+
+    @property
+    def webhooks(self) -> Webhooks:
+        """Subscriptions and deliveries: ``sim.webhooks.deliver()``, ``.payloads()``,
+        ``.pending``, ``.sent`` (see ``webhooks.Webhooks``)."""
+        return self.shop.webhooks
+
+    @property
+    def webhook_secret(self) -> str:
+        """The app's client secret that signs deliveries queued from now on."""
+        return self.shop.webhooks.secret
+
+    @webhook_secret.setter
+    def webhook_secret(self, secret: str) -> None:
+        if not secret:
+            raise ValueError("the webhook secret cannot be empty")
+        with self.shop.lock:
+            self.shop.webhooks.secret = secret
+
+    def add_subscription(self, topic: str, uri: str, format: str = "JSON") -> str:  # noqa: A002
+        """A webhook subscription made without the API (no checks); returns its GID."""
+        if topic not in TOPIC_SCOPES:
+            raise ValueError(f"the simulator emits no {topic!r}")
+        with self.shop.lock:
+            return create_subscription(self.shop, topic, uri, format).gid
+
+    def subscriptions(self) -> list[tuple[str, str, str]]:
+        """``(gid, topic, uri)`` of every subscription, oldest first."""
+        with self.shop.lock:
+            return [
+                (s.gid, s.topic, s.uri)
+                for _, s in sorted(self.shop.webhooks.subscriptions.items())
+            ]
 
     # Credentials --------------------------------------------------------------------
 

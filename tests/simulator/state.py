@@ -14,6 +14,13 @@ from typing import Any, ClassVar
 from . import gids
 from .clock import VirtualClock
 from .cost import Bucket, plan_limits
+from .webhooks import (
+    LEVEL_DISCONNECT,
+    LEVEL_UPDATE,
+    Webhooks,
+    level_payload,
+    location_payload,
+)
 
 QUANTITY_NAMES = (
     "available",
@@ -88,7 +95,11 @@ class Variant:
 
 @dataclass
 class Level:
-    """One item stocked at one location; ``on_hand`` is available + committed."""
+    """One item stocked at one location; ``on_hand`` is available + committed.
+
+    ``changed_at`` holds when each quantity name last changed (``InventoryQuantity.
+    updatedAt``); a name never changed since the level was created has none.
+    """
 
     typename: ClassVar[str] = "InventoryLevel"
     item_number: int
@@ -97,10 +108,20 @@ class Level:
     committed: int = 0
     created_at: float = 0.0
     updated_at: float = 0.0
+    changed_at: dict[str, float] = field(default_factory=dict)
 
     @property
     def gid(self) -> str:
         return gids.level_gid(self.item_number, self.location_number)
+
+    def touch(self, now: float, *names: str) -> None:
+        """Record that ``names`` changed at ``now`` (the level's ``updatedAt`` too)."""
+        self.updated_at = now
+        for name in names:
+            self.changed_at[name] = now
+
+    def quantity_updated_at(self, name: str) -> float:
+        return self.changed_at.get(name, self.created_at)
 
     @property
     def on_hand(self) -> int:
@@ -202,12 +223,35 @@ class Shop:
         self.bulk_operations: dict[int, Any] = {}  # number -> bulk.BulkOperation
         self.stats = Stats()
         self.unstocked_set = "error"
+        self.webhooks = Webhooks(self.lock, domain)
         self._numbers: dict[str, int] = {}
 
     def next_number(self, kind: str) -> int:
         number = self._numbers.get(kind, gids.FIRST_NUMBER[kind])
         self._numbers[kind] = number + 1
         return number
+
+    # Webhooks (call with the lock held) --------------------------------------------
+
+    def level_changed(self, level: Level, topic: str = LEVEL_UPDATE) -> None:
+        """Queue the deliveries of a change to ``level`` (update or connect)."""
+        payload = level_payload(
+            self.webhooks,
+            level.item_number,
+            level.location_number,
+            level.available,
+            level.updated_at,
+        )
+        self.webhooks.emit(topic, payload, self.clock.now())
+
+    def level_disconnected(self, item_number: int, location_number: int) -> None:
+        payload = {"inventory_item_id": item_number, "location_id": location_number}
+        self.webhooks.emit(LEVEL_DISCONNECT, payload, self.clock.now())
+
+    def location_changed(self, loc: Location, topic: str) -> None:
+        now = self.clock.now()
+        payload = location_payload(self.webhooks, loc.number, loc.name, loc.active, now)
+        self.webhooks.emit(topic, payload, now)
 
     # Look-ups by GID (None when unknown) ------------------------------------------
 
