@@ -9,6 +9,11 @@ mapping; this module only compares.  Every pair lands in exactly one bucket:
   activate it first);
 * ``untracked`` — Shopify does not track the item's inventory, nothing to compare.
 
+:func:`diff` compares the way Odoo-owned mappings sync: Shopify's ``available``
+against the quantity rule applied to Odoo's quantity.  :func:`mirror_diff` compares the
+way Shopify-owned mappings sync: Odoo's on-hand quantity against Shopify's ``on_hand``,
+whole units, no rule (Odoo follows Shopify's count, not what Shopify may sell).
+
 >>> from .data import LevelKey, ShopifyLevel
 >>> key = LevelKey("gid://shopify/InventoryItem/1", "gid://shopify/Location/1")
 >>> level = ShopifyLevel(key, stocked=True, available=4, on_hand=6, committed=2,
@@ -22,21 +27,29 @@ mapping; this module only compares.  Every pair lands in exactly one bucket:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from .data import LevelKey, ShopifyLevel, Subject
 from .rule import QuantityRule, available_target
+
+AVAILABLE = "available"
+ON_HAND = "on_hand"
+# Odoo quantities are floats with a few decimals of precision: 2.9999999 is 3 units.
+_EPSILON = 1e-6
 
 
 @dataclass(frozen=True)
 class PairDiff:
     """One (inventory item, Shopify location) pair as compared.
 
-    ``odoo_quantity`` is the Odoo quantity of the rule's basis, summed over the
-    mapping's locations; ``target`` is the ``available`` the sync would set (the rule
-    and the in-flight order guard applied); ``difference`` is ``target - available``:
-    the change a push would make in Shopify (negative: Shopify shows too many units).
+    ``odoo_quantity`` is the Odoo quantity compared, summed over the mapping's
+    locations; ``name`` is the Shopify quantity it is compared with (``available`` or
+    ``on_hand``); ``target`` is the value of that quantity Odoo stands for (for
+    ``available``: the rule and the in-flight order guard applied; for ``on_hand``:
+    Odoo's whole units); ``difference`` is ``target`` minus Shopify's quantity
+    (negative: Shopify shows more units than Odoo).
     """
 
     key: LevelKey
@@ -46,12 +59,18 @@ class PairDiff:
     available: int | None = None
     on_hand: int | None = None
     committed: int | None = None
+    name: str = AVAILABLE
+
+    @property
+    def shopify_quantity(self) -> int | None:
+        """Shopify's quantity of ``name``: what ``target`` is compared with."""
+        return self.on_hand if self.name == ON_HAND else self.available
 
     @property
     def difference(self) -> int | None:
-        if self.available is None:
+        if self.shopify_quantity is None:
             return None
-        return self.target - self.available
+        return self.target - self.shopify_quantity
 
     @property
     def oversold(self) -> bool:
@@ -111,37 +130,84 @@ def diff(
     subjects: Mapping[LevelKey, Subject] | None = None,
     committed_known_to_odoo: Mapping[LevelKey, int] | None = None,
 ) -> Reconciliation:
-    """Compare every pair known to either side.
+    """Compare every pair known to either side, as an Odoo-owned mapping syncs.
 
     A pair only in ``shopify_levels`` has an Odoo quantity of 0 (a linked product
     without stock at the mapped locations); a pair only in ``odoo_quantities`` is not
     stocked in Shopify.  ``committed_known_to_odoo`` defaults to 0 per pair, as in the
     push.
     """
-    subjects = subjects or {}
     known = committed_known_to_odoo or {}
+
+    def target(key: LevelKey, quantity: float, level: ShopifyLevel | None) -> int:
+        if level is None or not level.stocked:
+            return available_target(rule, quantity, 0)
+        return available_target(rule, quantity, level.committed, known.get(key, 0))
+
+    return _compare(odoo_quantities, shopify_levels, subjects, target, AVAILABLE)
+
+
+def mirror_diff(
+    odoo_on_hand: Mapping[LevelKey, float],
+    shopify_levels: Mapping[LevelKey, ShopifyLevel],
+    subjects: Mapping[LevelKey, Subject] | None = None,
+) -> Reconciliation:
+    """Compare every pair as a Shopify-owned mapping syncs: Odoo's on hand against
+    Shopify's ``on_hand``.
+
+    ``odoo_on_hand`` is Odoo's on-hand quantity (``qty_available``) summed over the
+    mapping's locations.  It is compared in whole units (2.9999999 is 3; 2.5 is 2),
+    unclamped: an Odoo quantity below zero is a difference too.  A stocked level
+    whose ``on_hand`` Shopify did not give is mismatched (nothing proves it equal).
+
+    >>> from .data import LevelKey, ShopifyLevel
+    >>> key = LevelKey("gid://shopify/InventoryItem/1", "gid://shopify/Location/1")
+    >>> level = ShopifyLevel(key, stocked=True, available=3, on_hand=5, committed=2,
+    ...                      tracked=True)
+    >>> mirror_diff({key: 5.0}, {key: level}).counts()["matched"]
+    1
+    >>> mirror_diff({key: 7.0}, {key: level}).mismatched[0].difference
+    2
+    """
+
+    def target(_key: LevelKey, quantity: float, _level: ShopifyLevel | None) -> int:
+        return math.floor(quantity + _EPSILON)
+
+    return _compare(odoo_on_hand, shopify_levels, subjects, target, ON_HAND)
+
+
+def _compare(
+    odoo_quantities: Mapping[LevelKey, float],
+    shopify_levels: Mapping[LevelKey, ShopifyLevel],
+    subjects: Mapping[LevelKey, Subject] | None,
+    target_of: Callable[[LevelKey, float, ShopifyLevel | None], int],
+    name: str,
+) -> Reconciliation:
+    subjects = subjects or {}
     result = Reconciliation()
     for key in set(odoo_quantities) | set(shopify_levels):
         quantity = float(odoo_quantities.get(key, 0.0))
         level = shopify_levels.get(key)
         subject = subjects.get(key, Subject())
         if level is None or not level.stocked:
-            target = available_target(rule, quantity, 0)
-            result.not_stocked.append(PairDiff(key, subject, quantity, target))
+            target = target_of(key, quantity, None)
+            result.not_stocked.append(
+                PairDiff(key, subject, quantity, target, name=name)
+            )
             continue
-        target = available_target(rule, quantity, level.committed, known.get(key, 0))
         pair = PairDiff(
             key,
             subject,
             quantity,
-            target,
+            target_of(key, quantity, level),
             available=level.available,
             on_hand=level.on_hand,
             committed=level.committed,
+            name=name,
         )
         if level.tracked is False:
             result.untracked.append(pair)
-        elif level.available == target:
+        elif pair.shopify_quantity == pair.target:
             result.matched.append(pair)
         else:
             result.mismatched.append(pair)

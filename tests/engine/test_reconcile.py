@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from shopify_stock_sync.engine.data import LevelKey, ShopifyLevel, Subject
-from shopify_stock_sync.engine.reconcile import PairDiff, Reconciliation, diff
+from shopify_stock_sync.engine.reconcile import (
+    PairDiff,
+    Reconciliation,
+    diff,
+    mirror_diff,
+)
 from shopify_stock_sync.engine.rule import Basis, QuantityRule
 
 
@@ -140,3 +145,35 @@ def test_empty_diff() -> None:
     result = diff({}, QuantityRule(), {})
     assert result == Reconciliation()
     assert result.in_sync and result.checked == 0
+
+
+def test_mirror_diff_compares_odoo_on_hand_with_shopify_on_hand() -> None:
+    shopify = {
+        key(1): level(key(1), 3, on_hand=5, committed=2),  # 5 on hand: equal
+        key(2): level(key(2), 4, on_hand=4),  # Odoo 2.5 → 2 units: Shopify has more
+        key(3): level(key(3), 0, on_hand=0),  # Odoo below zero: a difference too
+        key(4): level(key(4), 1, on_hand=1, tracked=False),
+    }
+    odoo = {key(1): 4.9999999, key(2): 2.5, key(3): -2.0, key(4): 9.0, key(5): 3.0}
+    result = mirror_diff(odoo, shopify)
+    assert [p.key for p in result.matched] == [key(1)]
+    assert [(p.key, p.target, p.difference) for p in result.mismatched] == [
+        (key(2), 2, -2),
+        (key(3), -2, -2),
+    ]
+    assert [(p.key, p.target, p.difference) for p in result.not_stocked] == [
+        (key(5), 3, None)
+    ]
+    assert [p.key for p in result.untracked] == [key(4)]
+    assert {p.name for p in result.mismatched + result.not_stocked} == {"on_hand"}
+    assert result.mismatched[0].shopify_quantity == 4
+    assert result.matched[0].available == 3  # kept for the report
+
+
+def test_mirror_diff_without_on_hand_is_a_mismatch() -> None:
+    unknown = ShopifyLevel(key(1), stocked=True, available=2, tracked=True)
+    result = mirror_diff({key(1): 2.0}, {key(1): unknown})
+    assert [p.key for p in result.mismatched] == [key(1)]
+    assert result.mismatched[0].difference is None
+    # The Odoo-owned diff compares available, which Shopify did give.
+    assert diff({key(1): 2.0}, QuantityRule(), {key(1): unknown}).matched
