@@ -141,3 +141,108 @@ _HINTS = {
     "INVALID_QUANTITY_TOO_HIGH": "Check the Odoo quantity and the quantity rule.",
     "INVALID_QUANTITY_TOO_LOW": "Check the Odoo quantity and the quantity rule.",
 }
+
+
+# Inbound: a change made in Shopify, and what Odoo does about it --------------------
+
+
+def _signed(units: float) -> str:
+    return f"{units:+g}"
+
+
+def inbound_unknown_pair(subject: Subject, item: str, location: str, cause: str) -> str:
+    who = about(subject) if subject.sku or subject.product else f"Shopify item {item}"
+    where = "" if subject.shopify_location else f" at Shopify location {location}"
+    return f"{who}{where}: {cause}; the change in Shopify is not applied to Odoo."
+
+
+def inbound_stale(subject: Subject, event_time: str, known_time: str) -> str:
+    return (
+        f"{about(subject)}: the webhook tells of Shopify's level at {event_time}, "
+        f"older than what Odoo already knows (from {known_time}); ignored."
+    )
+
+
+def inbound_already_known(subject: Subject) -> str:
+    return (
+        f"{about(subject)}: Shopify's level is what Odoo already knows (a repeated or "
+        "late webhook); nothing to do."
+    )
+
+
+def inbound_echo(subject: Subject, name: str, value: int, pushed_at: str) -> str:
+    return (
+        f"{about(subject)}: our own push ({name} = {value}, sent {pushed_at}) "
+        "coming back from Shopify; nothing to do."
+    )
+
+
+def inbound_order_driven(
+    subject: Subject, committed: int, on_hand: int, unexplained: int = 0
+) -> str:
+    shipped = (
+        f" and on hand by {_signed(on_hand)} (a fulfilment)" if on_hand < 0 else ""
+    )
+    doubt = (
+        f" On hand fell by {unexplained} more than committed did: orders placed and "
+        "shipped meanwhile, or a stock correction among them; run a reconciliation "
+        "to be sure."
+        if unexplained
+        else ""
+    )
+    return (
+        f"{about(subject)}: Shopify's committed quantity moved by {_signed(committed)}"
+        f"{shipped}: orders in Shopify, which the order connector brings into Odoo; "
+        f"no stock adjustment.{doubt}"
+    )
+
+
+def inbound_no_stock_change(subject: Subject, available: int) -> str:
+    return (
+        f"{about(subject)}: only Shopify's available quantity moved "
+        f"({_signed(available)}; units marked damaged, reserved or the like), its on "
+        "hand did not; nothing for Odoo."
+    )
+
+
+def inbound_correction(
+    subject: Subject, delta: int, before: int, after: int, placed: str
+) -> str:
+    return (
+        f"{about(subject)}: Shopify's on hand changed by {_signed(delta)} ({before} → "
+        f"{after}) without an order (a count or edit in Shopify); Odoo's stock is "
+        f"adjusted by {_signed(delta)}: {placed}."
+    )
+
+
+def inbound_wrong_direction(subject: Subject, what: str) -> str:
+    return (
+        f"{about(subject)}: {what} in Shopify, but Odoo owns this location's stock; "
+        "not applied. The level is pushed again to restore Odoo's quantity."
+    )
+
+
+def inbound_conflict(
+    subject: Subject, odoo_delta: float, shopify_delta: int, outcome: str
+) -> str:
+    return (
+        f"{about(subject)}: both Odoo (by {_signed(odoo_delta)}) and Shopify (on hand "
+        f"by {_signed(shopify_delta)}) changed since the last sync. {outcome} Listed "
+        "for review."
+    )
+
+
+def inbound_baseline(subject: Subject) -> str:
+    return (
+        f"{about(subject)}: the first reading of this level in Odoo; earlier changes "
+        "in Shopify are not known, so nothing is applied. Run a reconciliation if Odoo "
+        "and Shopify differ."
+    )
+
+
+def inbound_disconnected(subject: Subject) -> str:
+    return (
+        f"{about(subject)}: the item is no longer stocked at this Shopify location; "
+        "Odoo's stock is left as it is. Stock it there again in Shopify, or unmap the "
+        "location."
+    )
