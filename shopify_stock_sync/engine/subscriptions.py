@@ -218,10 +218,7 @@ def ensure(
     wanted = check(client, endpoint, topics)
     removed: list[str] = []
     for subscription in wanted.to_remove:
-        try:
-            delete(client, subscription.id)
-        except SubscriptionNotFound:
-            pass
+        _delete_if_present(client, subscription.id)
         removed.append(subscription.id)
     created: list[Subscription] = []
     raced = False
@@ -243,12 +240,18 @@ def remove_all(client: ShopifyClient, endpoint: str) -> tuple[str, ...]:
     """Delete every subscription pointing at ``endpoint`` (the shop is disconnected)."""
     removed = []
     for subscription in plan(list_subscriptions(client), endpoint, ()).to_remove:
-        try:
-            delete(client, subscription.id)
-        except SubscriptionNotFound:
-            pass
+        _delete_if_present(client, subscription.id)
         removed.append(subscription.id)
     return tuple(removed)
+
+
+def _delete_if_present(client: ShopifyClient, subscription_id: str) -> bool:
+    """Delete one subscription; False when it was gone already."""
+    try:
+        delete(client, subscription_id)
+    except SubscriptionNotFound:
+        return False
+    return True
 
 
 def create(client: ShopifyClient, topic: str, endpoint: str) -> Subscription:
