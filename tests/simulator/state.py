@@ -235,6 +235,8 @@ class Shop:
 
     def level_changed(self, level: Level, topic: str = LEVEL_UPDATE) -> None:
         """Queue the deliveries of a change to ``level`` (update or connect)."""
+        if not self.webhooks.listening(topic):
+            return
         payload = level_payload(
             self.webhooks,
             level.item_number,
@@ -245,10 +247,14 @@ class Shop:
         self.webhooks.emit(topic, payload, self.clock.now())
 
     def level_disconnected(self, item_number: int, location_number: int) -> None:
+        if not self.webhooks.listening(LEVEL_DISCONNECT):
+            return
         payload = {"inventory_item_id": item_number, "location_id": location_number}
         self.webhooks.emit(LEVEL_DISCONNECT, payload, self.clock.now())
 
     def location_changed(self, loc: Location, topic: str) -> None:
+        if not self.webhooks.listening(topic):
+            return
         now = self.clock.now()
         payload = location_payload(self.webhooks, loc.number, loc.name, loc.active, now)
         self.webhooks.emit(topic, payload, now)

@@ -145,6 +145,10 @@ class Webhooks:
 
     # Queueing ------------------------------------------------------------------------
 
+    def listening(self, topic: str) -> bool:
+        """Whether any subscription would get a delivery of ``topic``."""
+        return any(s.topic == topic and s.delivers for s in self.subscriptions.values())
+
     def emit(self, topic: str, payload: dict[str, Any], triggered_at: float) -> str:
         """Queue ``payload`` for every subscription of ``topic``; returns the event id
         (also when nobody listens)."""
