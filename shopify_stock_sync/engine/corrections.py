@@ -24,13 +24,14 @@ What a mismatch leads to depends on who owns the mapping's quantity:
 
 **Several Odoo locations behind one Shopify location** (a mapping of several
 locations, or one with children): Odoo's quantity is their sum, and an adjustment must
-say where units come and go (:func:`plan_adjustment`).  Units Shopify has more go to
-the mapping's first Odoo location (``Pair.odoo_locations[0]``); units it has fewer are
-taken from the locations holding stock, in the order the caller lists them (put the
-one to empty first first), each down to zero; what is still missing after that (Odoo
-stock below zero somewhere) is taken from the first location, which may go below zero.
-The lines give each location's quantity before and after, so the Odoo side can check
-nothing moved in between.  Products tracked by lot or serial number need a lot for an
+say where units come and go (:func:`plan_adjustment`).  The rule is the one of every
+adjustment from Shopify (:mod:`.placement`): units Shopify has more go to the mapping's
+first Odoo location (``Pair.odoo_locations[0]``); units it has fewer are taken from
+the first location, then from the others in the order the caller lists them, each
+down to zero; what is still missing (Odoo holds fewer than that) is taken from the
+first location, which goes below zero and shows the discrepancy.  The lines give each
+location's quantity before and after, so the Odoo side can check nothing moved in
+between.  Products tracked by lot or serial number need a lot for an
 adjustment: the Odoo side reports those as failures (:meth:`ChunkResult.
 with_failed_adjustments`).
 
@@ -49,6 +50,7 @@ from typing import Any
 from . import messages
 from .data import Direction, LevelKey, ShopifyLevel, Subject
 from .findings import Finding, FindingKind, finding_key
+from .placement import OdooStock, place
 from .reconcile import ON_HAND, PairDiff, diff, mirror_diff
 from .reconciliation import Chunk, Progress
 from .rule import Basis, QuantityRule
@@ -126,39 +128,34 @@ class Adjustment:
 def plan_adjustment(
     new_total: float, stock: Sequence[LocationQuantity], first: OdooLocation
 ) -> tuple[AdjustmentLine, ...]:
-    """The lines that bring Odoo's on hand over ``stock`` to ``new_total``.
+    """The lines that bring Odoo's on hand over ``stock`` to ``new_total``, placed
+    by :func:`.placement.place` (``first`` leads, whatever its place in ``stock``).
 
     >>> a, b = OdooLocation(1, "WH/Stock"), OdooLocation(2, "WH/Stock/Shelf")
     >>> plan_adjustment(10, [LocationQuantity(a, 3), LocationQuantity(b, 4)], a)
-    (AdjustmentLine(location=OdooLocation(id=1, name='WH/Stock'), before=3, after=6),)
+    (AdjustmentLine(location=OdooLocation(id=1, name='WH/Stock'), before=3.0, \
+after=6.0),)
     >>> stock = [LocationQuantity(b, 4), LocationQuantity(a, 3)]
     >>> [(line.location.id, line.after) for line in plan_adjustment(2, stock, a)]
-    [(2, 0), (1, 2)]
+    [(1, 0.0), (2, 2.0)]
     """
-    held = {entry.location.id: entry.quantity for entry in stock}
+    held: dict[int, float] = {first.id: 0.0}
+    locations = {first.id: first}
+    for entry in stock:
+        held[entry.location.id] = held.get(entry.location.id, 0.0) + entry.quantity
+        locations.setdefault(entry.location.id, entry.location)
     change = new_total - sum(held.values())
     if abs(change) < _EPSILON:
         return ()
-    after: dict[int, float] = {}
-    if change > 0:
-        after[first.id] = held.get(first.id, 0.0) + change
-    else:
-        missing = -change
-        for entry in stock:
-            if missing < _EPSILON:
-                break
-            taken = min(max(entry.quantity, 0.0), missing)
-            if taken > 0:
-                after[entry.location.id] = entry.quantity - taken
-                missing -= taken
-        if missing >= _EPSILON:
-            after[first.id] = after.get(first.id, held.get(first.id, 0.0)) - missing
-    names = {entry.location.id: entry.location for entry in stock}
-    names.setdefault(first.id, first)
-    return tuple(
-        AdjustmentLine(names[location], held.get(location, 0.0), quantity)
-        for location, quantity in after.items()
-    )
+    placements = place(change, [OdooStock(str(i), q) for i, q in held.items()])
+    lines = []
+    for placement in placements:
+        location = int(placement.location)
+        before = held[location]
+        lines.append(
+            AdjustmentLine(locations[location], before, before + placement.quantity)
+        )
+    return tuple(lines)
 
 
 class Action(str, Enum):

@@ -206,7 +206,7 @@ def test_adjustment_over_several_odoo_locations() -> None:
     p = pair(1, Direction.SHOPIFY_TO_ODOO, odoo_locations=(STOCK, BACK))
     stock = {
         key(1): [
-            LocationQuantity(SHELF, 2.0),  # a child of WH/Stock, emptied first
+            LocationQuantity(SHELF, 2.0),  # a child of WH/Stock
             LocationQuantity(STOCK, 1.0),
             LocationQuantity(BACK, 6.0),
         ]
@@ -214,13 +214,15 @@ def test_adjustment_over_several_odoo_locations() -> None:
     shopify = {key(1): level(key(1), 4)}
     result = reconcile_chunk([p], {key(1): 9.0}, shopify, RULE, odoo_stock=stock)
     (adjustment,) = result.adjustments
+    # Fewer in Shopify: taken from the mapping's first location, then the others in
+    # the order given, each down to zero.
     assert [(x.location, x.before, x.after) for x in adjustment.lines] == [
-        (SHELF, 2.0, 0.0),
         (STOCK, 1.0, 0.0),
+        (SHELF, 2.0, 0.0),
         (BACK, 6.0, 4.0),
     ]
     assert result.mismatches[0].note.endswith(
-        "(WH/Stock/Shelf 2 → 0, WH/Stock 1 → 0, WH/Back 6 → 4)."
+        "(WH/Stock 1 → 0, WH/Stock/Shelf 2 → 0, WH/Back 6 → 4)."
     )
     # More in Shopify: the difference goes to the mapping's first location.
     shopify = {key(1): level(key(1), 12)}
@@ -372,7 +374,7 @@ def test_no_change_no_lines() -> None:
     assert plan_adjustment(5, stock, STOCK) == ()
 
 
-def test_decrease_skips_negative_quants_then_takes_the_rest_from_the_first() -> None:
+def test_decrease_skips_negative_quants_then_goes_below_at_the_first() -> None:
     stock = [
         LocationQuantity(SHELF, -1.0),
         LocationQuantity(BACK, 2.0),
@@ -381,8 +383,8 @@ def test_decrease_skips_negative_quants_then_takes_the_rest_from_the_first() -> 
     # Odoo has 1 in total, Shopify says -2: take the 2 at BACK, then 1 more at STOCK.
     lines = plan_adjustment(-2, stock, STOCK)
     assert [(x.location, x.before, x.after) for x in lines] == [
-        (BACK, 2.0, 0.0),
         (STOCK, 0.0, -1.0),
+        (BACK, 2.0, 0.0),
     ]
     assert sum(x.after - x.before for x in lines) == -3
 
