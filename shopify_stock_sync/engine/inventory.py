@@ -72,8 +72,14 @@ def read_levels(
     client: ShopifyClient, keys: Iterable[LevelKey]
 ) -> dict[LevelKey, ShopifyLevel]:
     """Shopify's levels for many pairs: one call per 250 pairs, any locations mixed."""
+    return {key: level_from_node(key, node) for key, node in level_nodes(client, keys)}
+
+
+def level_nodes(
+    client: ShopifyClient, keys: Iterable[LevelKey]
+) -> Iterator[tuple[LevelKey, dict | None]]:
+    """The raw LEVELS node of each pair (None: not stocked), 250 pairs a call."""
     unique = sorted(set(keys))
-    levels: dict[LevelKey, ShopifyLevel] = {}
     for start in range(0, len(unique), PAGE_SIZE):
         batch = unique[start : start + PAGE_SIZE]
         nodes = client.execute(
@@ -81,9 +87,7 @@ def read_levels(
             {"ids": [key.level_gid for key in batch]},
             estimated_cost=len(batch) * LEVEL_COST,
         )["nodes"]
-        for key, node in zip(batch, nodes, strict=True):
-            levels[key] = level_from_node(key, node)
-    return levels
+        yield from zip(batch, nodes, strict=True)
 
 
 def level_from_node(key: LevelKey, node: dict | None) -> ShopifyLevel:

@@ -1,9 +1,9 @@
 """Reading levels for inbound decisions: quantities, and when each last changed.
 
-Like :func:`.inventory.read_levels` (one call per 250 pairs), plus the ``updatedAt`` of
-the ``committed`` quantity: an order placed and fulfilled (or cancelled) between two
-reads leaves ``committed`` where it was, but not its time, and that is what tells a
-fulfilment from a stock correction.  Read-only.
+The same read as :func:`.inventory.read_levels` (one call per 250 pairs), keeping the
+``updatedAt`` of the ``committed`` quantity: an order placed and fulfilled (or
+cancelled) between two reads leaves ``committed`` where it was, but not its time, and
+that is what tells a fulfilment from a stock correction.  Read-only.
 
 Times here are Shopify's ``DateTime`` strings; :func:`moment` turns them (and Odoo's
 naive UTC datetimes) into aware datetimes for comparison.
@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from .data import LevelKey, ShopifyLevel
-from .inventory import LEVEL_COST, PAGE_SIZE, level_from_node
-from .shopify import documents
+from .inventory import level_from_node, level_nodes
 from .shopify.client import ShopifyClient
 
 
@@ -73,18 +72,9 @@ def read_readings(
     client: ShopifyClient, keys: Iterable[LevelKey]
 ) -> dict[LevelKey, Reading]:
     """Readings of many pairs: one call per 250, any locations mixed."""
-    unique = sorted(set(keys))
-    found: dict[LevelKey, Reading] = {}
-    for start in range(0, len(unique), PAGE_SIZE):
-        batch = unique[start : start + PAGE_SIZE]
-        nodes = client.execute(
-            documents.LEVEL_READINGS,
-            {"ids": [key.level_gid for key in batch]},
-            estimated_cost=len(batch) * (LEVEL_COST + 1),
-        )["nodes"]
-        for key, node in zip(batch, nodes, strict=True):
-            found[key] = reading_from_node(key, node)
-    return found
+    return {
+        key: reading_from_node(key, node) for key, node in level_nodes(client, keys)
+    }
 
 
 def read_reading(client: ShopifyClient, key: LevelKey) -> Reading:

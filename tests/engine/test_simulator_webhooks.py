@@ -508,9 +508,7 @@ def test_each_quantity_says_when_it_last_changed(shop, api, stocked):
     shop.clock.advance(60)
     shop.edit_on_hand(item, loc, 2)
     edited = shop.clock.iso()
-    [node] = api.data(documents.LEVEL_READINGS, ids=[LevelKey(item, loc).level_gid])[
-        "nodes"
-    ]
+    [node] = api.data(documents.LEVELS, ids=[LevelKey(item, loc).level_gid])["nodes"]
     stamps = {q["name"]: (q["quantity"], q["updatedAt"]) for q in node["quantities"]}
     assert stamps == {
         "available": (6, edited),

@@ -48,7 +48,9 @@ query Variants($first: Int!, $after: String, $query: String) {
 # Levels are read by their own global ids
 # (``gid://shopify/InventoryLevel/<location>?inventory_item_id=<item>``): one call
 # reads up to 250 arbitrary (item, location) pairs, across locations.  A null node
-# means the item is not stocked at that location (or is gone).
+# means the item is not stocked at that location (or is gone).  Each quantity's own
+# ``updatedAt`` tells inbound decisions when it last moved (a committed quantity that
+# changed and changed back still shows when).
 LEVELS = """
 query Levels($ids: [ID!]!) {
   nodes(ids: $ids) {
@@ -57,7 +59,11 @@ query Levels($ids: [ID!]!) {
       isActive
       updatedAt
       item { id tracked }
-      quantities(names: ["available", "on_hand", "committed"]) { name quantity }
+      quantities(names: ["available", "on_hand", "committed"]) {
+        name
+        quantity
+        updatedAt
+      }
     }
   }
 }
@@ -123,27 +129,6 @@ BULK_LEVELS = """
 }
 """
 
-# A level read for an inbound decision: as LEVELS, with each quantity's own
-# ``updatedAt`` (a committed quantity that changed and changed back still shows when
-# it last moved).
-LEVEL_READINGS = """
-query LevelReadings($ids: [ID!]!) {
-  nodes(ids: $ids) {
-    ... on InventoryLevel {
-      id
-      isActive
-      updatedAt
-      item { id tracked }
-      quantities(names: ["available", "on_hand", "committed"]) {
-        name
-        quantity
-        updatedAt
-      }
-    }
-  }
-}
-"""
-
 WEBHOOK_SUBSCRIPTIONS = """
 query WebhookSubscriptions($first: Int!, $after: String) {
   webhookSubscriptions(first: $first, after: $after) {
@@ -202,7 +187,6 @@ ALL = {
     "BULK_RUN_QUERY": BULK_RUN_QUERY,
     "BULK_OPERATION": BULK_OPERATION,
     "BULK_LEVELS": BULK_LEVELS,
-    "LEVEL_READINGS": LEVEL_READINGS,
     "WEBHOOK_SUBSCRIPTIONS": WEBHOOK_SUBSCRIPTIONS,
     "WEBHOOK_SUBSCRIPTION_CREATE": WEBHOOK_SUBSCRIPTION_CREATE,
     "WEBHOOK_SUBSCRIPTION_DELETE": WEBHOOK_SUBSCRIPTION_DELETE,
