@@ -14,6 +14,8 @@
     "data": [
         "security/shopify_stock_sync_security.xml",
         "security/ir.model.access.csv",
+        "data/queue_job_data.xml",
+        "data/ir_actions_server.xml",
         "wizards/shopify_link_wizard_views.xml",
         "views/shopify_shop_views.xml",
         "views/shopify_location_mapping_views.xml",

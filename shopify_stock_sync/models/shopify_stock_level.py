@@ -265,7 +265,8 @@ class ShopifyStockLevel(models.Model):
     # -- actions --------------------------------------------------------------------
 
     def action_requeue(self):
-        """Mark the selected levels pending again and clear their error.
+        """Mark the selected levels pending again, clear their error and enqueue
+        their shops' push.
 
         A failed or pending level keeps the time its change started waiting; a synced
         or ignored one starts waiting now (time to correction counts from there).
@@ -284,4 +285,5 @@ class ShopifyStockLevel(models.Model):
         levels.write(
             {"state": "pending", "error_category": False, "error_message": False}
         )
+        levels.shop_id._enqueue_push()
         return True
