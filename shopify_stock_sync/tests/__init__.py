@@ -7,3 +7,6 @@ from . import test_variant_link
 from . import test_stock_level
 from . import test_security
 from . import test_link_wizard
+from . import test_stock_change_hook
+from . import test_push_stock
+from . import test_push_faults

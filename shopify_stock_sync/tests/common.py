@@ -4,8 +4,13 @@
 import itertools
 import pathlib
 import sys
+from urllib.parse import urlsplit
+
+import requests
 
 from odoo.tests import TransactionCase, new_test_user
+
+from odoo.addons.shopify_stock_sync.models.shopify_shop import BASE_URL_OVERRIDE_PARAM
 
 try:
     from tests.simulator import Simulator
@@ -13,7 +18,7 @@ except ImportError:  # run by Odoo itself: the repository root is not on sys.pat
     sys.path.append(str(pathlib.Path(__file__).resolve().parents[2]))
     from tests.simulator import Simulator
 
-__all__ = ["Simulator", "ShopifyCase"]
+__all__ = ["LoopbackSession", "PushCase", "ShopifyCase", "Simulator"]
 
 _NUMBERS = itertools.count(1000)
 OPERATOR = "shopify_stock_sync.group_shopify_operator"
@@ -105,3 +110,66 @@ class ShopifyCase(TransactionCase):
             company_id=company.id,
             company_ids=[(6, 0, company.ids)],
         )
+
+
+class LoopbackSession(requests.Session):
+    """Sends to the simulator on loopback with the client's own timeouts.
+
+    Odoo's test guard raises any request timeout below 10 s; a simulated timeout
+    would then cost 10 real seconds.  Loopback requests go straight to the transport
+    adapter instead (anything else still meets Odoo's guard).
+    """
+
+    def send(self, request, **kwargs):
+        if urlsplit(request.url).hostname != "127.0.0.1":
+            return super().send(request, **kwargs)
+        return self.get_adapter(request.url).send(
+            request,
+            timeout=kwargs.get("timeout"),
+            verify=kwargs.get("verify", True),
+            proxies=kwargs.get("proxies") or {},
+        )
+
+
+class PushCase(ShopifyCase):
+    """The shop on a fresh Shopify simulator per test, its client on the simulator's
+    virtual clock (pacing and back-off take no real time), with short timeouts."""
+
+    TOKEN = "shpat_push_token"
+
+    def setUp(self):
+        super().setUp()
+        self.sim = sim = Simulator(plan="standard", domain=self.shop.domain)
+        self.addCleanup(sim.close)
+        sim.add_token(self.TOKEN)
+        sim.timeout_delay = 0.5  # real seconds; the client gives up after 0.2 s
+        self.env["ir.config_parameter"].sudo().set_param(
+            BASE_URL_OVERRIDE_PARAM, sim.base_url
+        )
+        self.shop.sudo().write(
+            {"auth_method": "admin_token", "access_token": self.TOKEN}
+        )
+        shop_class = type(self.env["shopify.shop"])
+        make_client = shop_class._shopify_client
+
+        def simulated_client(shop, **options):
+            options.update(
+                clock=sim.clock.now,
+                sleep=sim.clock.sleep,
+                timeout=(1.0, 0.2),
+                session=LoopbackSession(),
+            )
+            return make_client(shop, **options)
+
+        self.patch(shop_class, "_shopify_client", simulated_client)
+
+    def run_jobs(self, trap, limit=20):
+        """Perform the trapped jobs, and the jobs they enqueue, until none is left;
+        returns how many ran."""
+        ran = 0
+        while trap.enqueued_jobs:
+            ran += len(trap.enqueued_jobs)
+            trap.perform_enqueued_jobs()
+            if ran > limit:
+                self.fail(f"more than {limit} jobs: the push keeps enqueueing itself")
+        return ran
