@@ -140,7 +140,7 @@ class ShopifyShop(models.Model):
                 messages.push_stopped(
                     shop.name,
                     str(exc),
-                    len(shop._pending_levels(limit=None)),
+                    shop._pending_count(),
                     fix=self.env._(
                         "Complete the shop's settings, then test the connection"
                     ),
@@ -220,7 +220,7 @@ class ShopifyShop(models.Model):
                 messages.push_stopped(
                     self.name,
                     exc.message,
-                    len(self._pending_levels(limit=None)),
+                    self._pending_count(),
                     attempts=attempt,
                 )
             )
@@ -247,7 +247,7 @@ class ShopifyShop(models.Model):
             messages.push_stopped(
                 self.name,
                 exc.message,
-                len(self._pending_levels(limit=None)),
+                self._pending_count(),
                 fix=fix,
             )
         )
@@ -416,23 +416,29 @@ class ShopifyShop(models.Model):
 
     def _ignore_unpushable_levels(self):
         """Pending levels whose link or mapping no longer allows a push: ignored,
-        with the reason."""
+        with the reason (two searches, whatever the number of pending levels)."""
         self.ensure_one()
-        pending = self._pending_levels(limit=None)
-        reasons = {
-            self.env._(
-                "Not pushed: the location mapping no longer writes to Shopify (its "
-                "direction or its Odoo locations changed)."
-            ): pending.filtered(
-                lambda level: level.mapping_id.direction not in WRITING_DIRECTIONS
-                or not level.mapping_id.location_ids
+        pending = Domain("shop_id", "=", self.id) & Domain("state", "=", "pending")
+        reasons = (
+            (
+                Domain("mapping_id.direction", "not in", WRITING_DIRECTIONS)
+                | Domain("mapping_id.location_ids", "=", False),
+                self.env._(
+                    "Not pushed: the location mapping no longer writes to Shopify "
+                    "(its direction or its Odoo locations changed)."
+                ),
             ),
-            self.env._(
-                "Not pushed: the product's link to Shopify is in conflict; resolve "
-                "it in Variant Links."
-            ): pending.filtered(lambda level: level.link_id.state != "linked"),
-        }
-        for reason, levels in reasons.items():
+            (
+                Domain("link_id.state", "!=", "linked"),
+                self.env._(
+                    "Not pushed: the product's link to Shopify is in conflict; "
+                    "resolve it in Variant Links."
+                ),
+            ),
+        )
+        Level = self.env["shopify.stock.level"].sudo()
+        for domain, reason in reasons:
+            levels = Level.search(pending & domain)
             if levels:
                 levels.write(
                     {
@@ -441,6 +447,16 @@ class ShopifyShop(models.Model):
                         "error_message": reason,
                     }
                 )
+
+    def _pending_count(self):
+        self.ensure_one()
+        return (
+            self.env["shopify.stock.level"]
+            .sudo()
+            .search_count(
+                Domain("shop_id", "=", self.id) & Domain("state", "=", "pending")
+            )
+        )
 
     def _products_in_scope(self, product_ids):
         """The ids among ``product_ids`` in the shop's sync scope (no query when the

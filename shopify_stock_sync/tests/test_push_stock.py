@@ -268,6 +268,33 @@ class TestPushStock(PushStockCase):
         self.assertEqual(self.sim.stats.requests, 0)
         self.assertFalse(self.level(self.shirt, self.main))
 
+    def test_levels_that_can_no_longer_be_pushed_are_ignored(self):
+        with trap_jobs() as trap:
+            self.receive(self.shelf_1, {self.shirt: 1})
+            self.receive(self.shelf_2, {self.mug: 1})
+            self.commit_and_push(trap)
+        shirt = self.level(self.shirt, self.main)
+        mug = self.level(self.mug, self.out)
+        (shirt | mug).write({"state": "pending"})
+        shirt.link_id.state = "conflict"
+        self.out.direction = "off"
+        self.sim.reset_stats()
+        with trap_jobs() as trap:
+            self.shop._enqueue_push()
+            self.commit_and_push(trap)
+        self.assertEqual(self.sim.stats.requests, 0)
+        self.assertEqual((shirt | mug).mapped("state"), ["ignored", "ignored"])
+        self.assertEqual(
+            shirt.error_message,
+            "Not pushed: the product's link to Shopify is in conflict; resolve it in "
+            "Variant Links.",
+        )
+        self.assertEqual(
+            mug.error_message,
+            "Not pushed: the location mapping no longer writes to Shopify (its "
+            "direction or its Odoo locations changed).",
+        )
+
     def test_untracked_variant_is_a_level_error(self):
         self.sim.set_tracked(self.items[self.mug], False)
         with trap_jobs() as trap:
