@@ -169,3 +169,6 @@ class PushOutcome:
     category: ErrorCategory | None = None
     message: str = ""
     retry_after: float | None = None
+    # How often Shopify refused this level's compare-and-set because its quantity had
+    # moved (a sale or an edit in between): an oversell sign the health page counts.
+    stale_hits: int = 0

@@ -25,7 +25,7 @@ import json
 import math
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import messages
 from .data import (
@@ -161,7 +161,12 @@ class _Batch:
                     change.subject, self.stale_count.get(change.key, rounds)
                 ),
             )
-        return [self.done[change.key] for change in batch]
+        return [
+            replace(self.done[c.key], stale_hits=self.stale_count[c.key])
+            if c.key in self.stale_count
+            else self.done[c.key]
+            for c in batch
+        ]
 
     def _round(self, todo: list[LevelChange], round_no: int) -> list[LevelChange]:
         """Read, decide, write once; return the changes that need another round."""

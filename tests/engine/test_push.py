@@ -120,6 +120,7 @@ def test_sale_during_push_makes_compare_stale_then_retried(sim):
     (outcome,) = push(client, [change(key, 10)], RULE)
     level = sim.level(key.inventory_item_id, location)
     assert sold and outcome.status is OutcomeStatus.SYNCED
+    assert outcome.stale_hits == 1
     assert level == {"available": 7, "on_hand": 10, "committed": 3}
     assert sim.stats.by_operation["SetQuantities"] == 2
 
@@ -138,6 +139,7 @@ def test_compare_stale_every_time_gives_up_bounded(sim):
     (outcome,) = push(client, [change(key, 10)], RULE, PushSettings(max_rounds=3))
     assert outcome.status is OutcomeStatus.RETRY
     assert outcome.category is ErrorCategory.TRANSIENT
+    assert outcome.stale_hits == 3
     assert "3 times in a row" in outcome.message and "SKU-X" in outcome.message
     assert sim.stats.by_operation["SetQuantities"] == 3
     assert sim.stats.applied_writes == []
