@@ -14,8 +14,10 @@
     "data": [
         "security/shopify_stock_sync_security.xml",
         "security/ir.model.access.csv",
+        "security/shopify_reconciliation_security.xml",
         "data/queue_job_data.xml",
         "data/ir_actions_server.xml",
+        "data/reconciliation_data.xml",
         "wizards/shopify_link_wizard_views.xml",
         "views/shopify_shop_views.xml",
         "views/shopify_location_mapping_views.xml",
@@ -24,6 +26,7 @@
         "views/queue_job_views.xml",
         "views/res_config_settings_views.xml",
         "views/shopify_stock_sync_menus.xml",
+        "views/shopify_reconciliation_views.xml",
     ],
     "installable": True,
     "application": True,

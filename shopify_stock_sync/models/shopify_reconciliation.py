@@ -1,0 +1,861 @@
+# Copyright 2026 shopify_stock_sync contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""A reconciliation run of one shop, its mismatch report and its findings.
+
+The engine plans and decides (:mod:`..engine.reconciliation`,
+:mod:`..engine.corrections`, :mod:`..engine.findings`); this model runs a plan as
+chained queue jobs, no commit inside any of them:
+
+1. ``_job_plan`` — the snapshot job: plans the chunks (``plan_run``) and, for a large
+   run, takes one bulk snapshot of Shopify's levels (kept on the run for the chunks);
+2. ``_job_chunk`` — one job per chunk, each enqueueing the next: the chunk's pairs, the
+   Odoo quantities computed per mapping (superuser, the mapping's company, the basis
+   of ``odoo_basis``), Shopify's levels, ``reconcile_chunk``, then the actions: levels
+   marked pending for the push (Odoo-owned), inventory adjustments (Shopify-owned),
+   report lines and findings.  A chunk that fails is rolled back to its savepoint and
+   recorded on the ``RunCursor``: it comes back after the others, and is reported once
+   it failed ``max_attempts`` times; the other chunks complete;
+3. ``_job_finish`` — the run's state and the findings the run proves gone.
+
+Never two runs at once for a shop: a unique index allows one queued or running run per
+shop, the snapshot job has an identity key per shop, and every job of a run holds the
+shop's reconciliation advisory lock while it works.
+"""
+
+import logging
+import math
+
+import psycopg2
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.fields import Domain
+from odoo.tools import SQL
+
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from ..engine import inventory
+from ..engine.corrections import (
+    Action,
+    LocationQuantity,
+    OdooLocation,
+    Pair,
+    odoo_basis,
+    reconcile_chunk,
+)
+from ..engine.data import Direction, LevelKey, ShopifyLevel, Subject
+from ..engine.findings import (
+    Finding,
+    FindingKind,
+    SnapshotScope,
+    collect_snapshot,
+    findings_delta,
+)
+from ..engine.reconciliation import (
+    ChunkState,
+    RunCursor,
+    RunState,
+    SnapshotMode,
+    plan_run,
+)
+from ..engine.shopify.errors import ShopifyError
+from .shopify_shop import DIRECTIONS
+
+_logger = logging.getLogger(__name__)
+
+# The stock.quant hook's context key for stock changes that come from Shopify: the
+# quants of these (product id, location id) pairs are not noted for the push.
+INBOUND_PAIRS_KEY = "shopify_stock_sync_inbound_pairs"
+RECONCILE_IDENTITY = "shopify_stock_sync.reconcile:{}"
+# Two ints name the advisory lock of a shop's reconciliation (beside the push's).
+RECONCILE_LOCK_SPACE = 0x5E0D
+ACTIVE_STATES = ("queued", "running")
+RETRY_CHUNK_DELAY = 60  # seconds before a failed chunk is tried again
+OPERATOR = "shopify_stock_sync.group_shopify_operator"
+ADMIN = "shopify_stock_sync.group_shopify_admin"
+
+RUN_STATES = [
+    ("queued", "Queued"),
+    ("running", "Running"),
+    ("done", "Done"),
+    ("done_with_failures", "Done with failures"),
+    ("failed", "Failed"),
+    ("cancelled", "Cancelled"),
+]
+ACTIONS = [
+    (Action.PUSH.value, "Marked for the push"),
+    (Action.ADJUST.value, "Odoo adjusted"),
+    (Action.REPORT.value, "Reported only"),
+    (Action.FAILED.value, "Failed"),
+]
+FINDING_KINDS = [
+    (FindingKind.UNLINKED_ITEM.value, "Shopify item not linked"),
+    (FindingKind.NOT_STOCKED.value, "Not stocked at a mapped location"),
+    (FindingKind.UNMAPPED_STOCK.value, "Unmapped location with stock"),
+    (FindingKind.UNTRACKED.value, "Not tracked in Shopify"),
+]
+
+
+class ShopifyReconciliationRun(models.Model):
+    _name = "shopify.reconciliation.run"
+    _description = "Shopify Reconciliation Run"
+    _order = "id desc"
+
+    name = fields.Char(compute="_compute_name")
+    shop_id = fields.Many2one(
+        "shopify.shop", required=True, index=True, ondelete="cascade", readonly=True
+    )
+    company_id = fields.Many2one(related="shop_id.company_id", store=True, index=True)
+    dry_run = fields.Boolean(
+        readonly=True, help="A dry run only reports: it changes nothing."
+    )
+    trigger = fields.Selection(
+        [("manual", "Manual"), ("cron", "Scheduled")],
+        default="manual",
+        required=True,
+        readonly=True,
+    )
+    state = fields.Selection(
+        RUN_STATES, required=True, default="queued", index=True, readonly=True
+    )
+    mode = fields.Selection(
+        [(SnapshotMode.BULK.value, "Bulk snapshot"), (SnapshotMode.READ.value, "Read")],
+        readonly=True,
+        help="Bulk: one snapshot of the whole catalogue (finds unlinked items and "
+        "unmapped locations with stock too); Read: each chunk reads its pairs.",
+    )
+    cursor = fields.Json(readonly=True, copy=False)
+    snapshot = fields.Json(readonly=True, copy=False)
+    chunk_count = fields.Integer(string="Chunks", readonly=True)
+    chunks_done = fields.Integer(readonly=True)
+    pairs_total = fields.Integer(string="Pairs", readonly=True)
+    pairs_checked = fields.Integer(readonly=True)
+    mismatch_count = fields.Integer(string="Mismatches", readonly=True)
+    correction_count = fields.Integer(string="Corrections", readonly=True)
+    failure_count = fields.Integer(string="Failures", readonly=True)
+    progress = fields.Float(compute="_compute_progress", string="Progress (%)")
+    started_at = fields.Datetime(readonly=True)
+    finished_at = fields.Datetime(readonly=True)
+    message = fields.Text(readonly=True)
+    line_ids = fields.One2many(
+        "shopify.reconciliation.line", "run_id", string="Mismatch Report"
+    )
+
+    _one_active_run = models.UniqueIndex(
+        "(shop_id) WHERE state IN ('queued', 'running')",
+        "A reconciliation of this shop is already queued or running.",
+    )
+
+    @api.depends("shop_id", "create_date", "dry_run")
+    def _compute_name(self):
+        for run in self:
+            kind = self.env._("Dry run") if run.dry_run else self.env._("Run")
+            run.name = f"{kind} #{run.id or '?'} ({run.shop_id.name or ''})"
+
+    @api.depends("pairs_total", "pairs_checked", "failure_count")
+    def _compute_progress(self):
+        for run in self:
+            if not run.pairs_total:
+                run.progress = 100.0 if run.state not in ACTIVE_STATES else 0.0
+            else:
+                run.progress = min(
+                    100.0,
+                    100.0 * (run.pairs_checked + run.failure_count) / run.pairs_total,
+                )
+
+    # -- starting ----------------------------------------------------------------------
+
+    @api.model
+    def _start(self, shop, dry_run=False, trigger="manual"):
+        """Queue a run of ``shop``; the run already queued or running instead, if
+        any (never two at once)."""
+        shop = shop.sudo()
+        runs = self.sudo()
+        active = runs.search(
+            Domain("shop_id", "=", shop.id) & Domain("state", "in", ACTIVE_STATES),
+            limit=1,
+        )
+        if active:
+            return active
+        run = runs.create({"shop_id": shop.id, "dry_run": dry_run, "trigger": trigger})
+        run.with_company(shop.company_id).with_delay(
+            identity_key=RECONCILE_IDENTITY.format(shop.id),
+            description=self.env._("Reconcile stock with Shopify: %s", shop.name),
+        )._job_plan()
+        return run
+
+    # -- the jobs ----------------------------------------------------------------------
+
+    def _lock(self):
+        """The shop's reconciliation lock, for this transaction; retry later when
+        another job of the shop holds it."""
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL(
+                "SELECT pg_try_advisory_xact_lock(%s, %s)",
+                RECONCILE_LOCK_SPACE,
+                self.shop_id.id,
+            )
+        )
+        if not self.env.cr.fetchone()[0]:
+            raise RetryableJobError(
+                self.env._(
+                    "Another reconciliation job of shop %s is working; this one "
+                    "starts after it.",
+                    self.shop_id.name,
+                ),
+                seconds=10,
+                ignore_retry=True,
+            )
+
+    def _job_plan(self):
+        """Plan a reconciliation and take its snapshot"""
+        self.ensure_one()
+        run = self.sudo()
+        if run.state not in ACTIVE_STATES:
+            return self.env._(
+                "Run %(run)s is %(state)s: nothing to do.",
+                run=run.name,
+                state=run.state,
+            )
+        run._lock()
+        shop = run.shop_id
+        run.write({"state": "running", "started_at": fields.Datetime.now()})
+        links, mappings = run._scope()
+        pairs_per_link = dict.fromkeys(links.ids, len(mappings)) if mappings else {}
+        plan = plan_run(
+            pairs_per_link,
+            chunk_size=shop._reconcile_chunk_size,
+            bulk_threshold=shop._reconcile_bulk_threshold,
+            dry_run=run.dry_run,
+        )
+        cursor = RunCursor.start(plan)
+        values = {
+            "mode": plan.mode.value,
+            "chunk_count": len(plan.chunks),
+            "pairs_total": plan.total,
+        }
+        if plan.chunks and plan.mode is SnapshotMode.BULK:
+            try:
+                snapshot = collect_snapshot(
+                    inventory.snapshot_levels(shop._shopify_client()),
+                    SnapshotScope(
+                        linked_items=set(links.mapped("inventory_item_gid")),
+                        mapped_locations={
+                            m.shopify_location_gid: m.shopify_location_name
+                            for m in mappings
+                        },
+                        location_names={
+                            m.shopify_location_gid: m.shopify_location_name
+                            for m in shop.mapping_ids
+                        },
+                    ),
+                )
+            except (ShopifyError, UserError) as exc:
+                return run._fail(
+                    self.env._("The snapshot of Shopify's levels failed: %s", exc)
+                )
+            values["snapshot"] = {
+                _level_id(key): _level_to_json(level)
+                for key, level in snapshot.levels.items()
+            }
+            run._record_findings(snapshot.findings)
+        run._save_cursor(cursor, **values)
+        return run._next(cursor)
+
+    def _job_chunk(self, number):
+        """Reconcile one chunk of a run"""
+        self.ensure_one()
+        run = self.sudo()
+        if run.state != "running":
+            return self.env._(
+                "Run %(run)s is %(state)s: chunk left.", run=run.name, state=run.state
+            )
+        run._lock()
+        cursor = RunCursor.from_dict(run.cursor)
+        chunk = next((c for c in cursor.plan.chunks if c.number == number), None)
+        if chunk is None or cursor.status(chunk).state is not ChunkState.PENDING:
+            return run._next(cursor)
+        try:
+            with self.env.cr.savepoint():
+                result = run._reconcile_chunk(chunk)
+        except (RetryableJobError, psycopg2.errors.SerializationFailure):
+            raise
+        except Exception as exc:
+            self.env.invalidate_all()
+            _logger.info("Reconciliation %s: chunk %s failed", run.id, chunk.name)
+            cursor = cursor.record_failure(chunk, _exception_text(exc))
+        else:
+            cursor = cursor.record_done(chunk, result.progress)
+        run._save_cursor(cursor)
+        return run._next(cursor, retried=chunk)
+
+    def _job_finish(self):
+        """Finish a reconciliation run"""
+        self.ensure_one()
+        run = self.sudo()
+        if run.state != "running":
+            return self.env._(
+                "Run %(run)s is %(state)s.", run=run.name, state=run.state
+            )
+        run._lock()
+        cursor = RunCursor.from_dict(run.cursor)
+        Findings = self.env["shopify.reconciliation.finding"].sudo()
+        shop_findings = Domain("shop_id", "=", run.shop_id.id) & Domain(
+            "resolved", "=", False
+        )
+        open_findings = Findings.search(shop_findings)
+        found = open_findings.filtered(lambda f: f.last_run_id == run)
+        delta = findings_delta(
+            open_findings.mapped("key"),
+            [f._to_engine_finding() for f in found],
+            cursor.covers,
+        )
+        if delta.resolved:
+            Findings.search(
+                shop_findings & Domain("key", "in", list(delta.resolved))
+            ).write({"resolved": True, "resolved_at": fields.Datetime.now()})
+        state = {
+            RunState.DONE: "done",
+            RunState.DONE_WITH_FAILURES: "done_with_failures",
+        }.get(cursor.state, "done_with_failures")
+        run.write(
+            {
+                "state": state,
+                "finished_at": fields.Datetime.now(),
+                "snapshot": False,
+                "message": "\n".join(cursor.failures) or False,
+            }
+        )
+        return run._summary()
+
+    def _next(self, cursor, retried=None):
+        """Enqueue the job after this one: the next chunk, or the finish."""
+        self.ensure_one()
+        chunk = cursor.next_chunk()
+        delayed = self.with_company(self.shop_id.company_id)
+        if chunk is None:
+            delayed.with_delay(
+                description=self.env._("Finish reconciliation: %s", self.name),
+            )._job_finish()
+            return self._summary()
+        attempts = cursor.status(chunk).attempts
+        delayed.with_delay(
+            eta=RETRY_CHUNK_DELAY if attempts else None,
+            identity_key=f"shopify_stock_sync.reconcile_chunk:{self.id}:"
+            f"{chunk.number}:{attempts}",
+            description=self.env._(
+                "Reconcile %(run)s, chunk %(number)s of %(count)s",
+                run=self.name,
+                number=chunk.number + 1,
+                count=len(cursor.plan.chunks),
+            ),
+        )._job_chunk(chunk.number)
+        return self._summary()
+
+    def _save_cursor(self, cursor, **values):
+        progress = cursor.progress
+        self.write(
+            {
+                "cursor": cursor.to_dict(),
+                "chunks_done": sum(
+                    s.state is not ChunkState.PENDING for s in cursor.statuses
+                ),
+                "pairs_total": progress.total,
+                "pairs_checked": progress.checked,
+                "mismatch_count": progress.mismatches,
+                "correction_count": progress.corrections,
+                "failure_count": progress.failures,
+                **values,
+            }
+        )
+
+    def _fail(self, message):
+        self.write(
+            {
+                "state": "failed",
+                "finished_at": fields.Datetime.now(),
+                "message": message,
+                "snapshot": False,
+            }
+        )
+        return message
+
+    def _summary(self):
+        self.ensure_one()
+        return self.env._(
+            "%(run)s: %(checked)s of %(total)s pairs checked, %(mismatches)s "
+            "mismatches, %(corrections)s corrections, %(failures)s failures.",
+            run=self.name,
+            checked=self.pairs_checked,
+            total=self.pairs_total,
+            mismatches=self.mismatch_count,
+            corrections=self.correction_count,
+            failures=self.failure_count,
+        )
+
+    def _job_failed(self, exc_info=None, exc_name=None, exc_message=None):
+        """queue_job's on-fail method: a job of the run failed for good (after its
+        rollback, in a transaction of its own): the run is failed, so the shop can
+        reconcile again."""
+        try:
+            runs = self.sudo().exists().filtered(lambda r: r.state in ACTIVE_STATES)
+            runs._fail(exc_message or exc_name or self.env._("A job failed."))
+        except Exception:
+            _logger.exception("Could not record the failure of a reconciliation job")
+
+    # -- one chunk ---------------------------------------------------------------------
+
+    def _scope(self):
+        """The shop's linked links in its sync scope, and its mappings that are on
+        and have Odoo locations."""
+        self.ensure_one()
+        shop = self.shop_id
+        links = (
+            self.env["shopify.variant.link"]
+            .sudo()
+            .search(Domain("shop_id", "=", shop.id) & Domain("state", "=", "linked"))
+        )
+        in_scope = shop._products_in_scope(set(links.product_id.ids))
+        links = links.filtered(lambda link: link.product_id.id in in_scope)
+        mappings = shop.mapping_ids.filtered(
+            lambda m: m.direction != Direction.OFF.value and m.location_ids
+        )
+        return links, mappings
+
+    def _chunk_pairs(self, chunk):
+        """The engine's pairs of a chunk: its links × the mappings that are on."""
+        self.ensure_one()
+        shop = self.shop_id
+        links = (
+            self.env["shopify.variant.link"]
+            .sudo()
+            .search(
+                Domain("shop_id", "=", shop.id)
+                & Domain("state", "=", "linked")
+                & Domain("id", ">=", chunk.first_link)
+                & Domain("id", "<", chunk.end_link)
+            )
+        )
+        in_scope = shop._products_in_scope(set(links.product_id.ids))
+        links = links.filtered(lambda link: link.product_id.id in in_scope)
+        _links, mappings = self._scope()
+        levels = (
+            self.env["shopify.stock.level"]
+            .sudo()
+            .search(
+                Domain("link_id", "in", links.ids)
+                & Domain("mapping_id", "in", mappings.ids)
+            )
+        )
+        level_ids = {(lv.link_id.id, lv.mapping_id.id): lv.id for lv in levels}
+        pairs = []
+        for mapping in mappings:
+            locations = tuple(
+                OdooLocation(loc.id, loc.complete_name) for loc in mapping.location_ids
+            )
+            odoo_names = ", ".join(loc.name for loc in locations)
+            for link in links:
+                product = link.product_id
+                pairs.append(
+                    Pair(
+                        key=LevelKey(
+                            link.inventory_item_gid, mapping.shopify_location_gid
+                        ),
+                        direction=Direction(mapping.direction),
+                        link_id=link.id,
+                        mapping_id=mapping.id,
+                        subject=Subject(
+                            sku=link.shopify_sku or product.default_code or "",
+                            product=product.display_name or "",
+                            shopify_location=mapping.shopify_location_name or "",
+                            odoo_location=odoo_names,
+                        ),
+                        odoo_locations=locations,
+                        level_id=level_ids.get((link.id, mapping.id)),
+                    )
+                )
+        return pairs, links, mappings
+
+    def _odoo_quantities(self, pairs, links, mappings):
+        """Odoo's quantity of each pair (the basis of ``odoo_basis``, summed over the
+        mapping's locations and their children), and, for Shopify-owned pairs, on
+        hand per internal location: one grouped computation per mapping, superuser,
+        in the mapping's company."""
+        rule = self.shop_id._quantity_rule()
+        product_of = {link.id: link.product_id for link in links}
+        quantities, stock = {}, {}
+        for mapping in mappings:
+            mapping_pairs = [p for p in pairs if p.mapping_id == mapping.id]
+            if not mapping_pairs:
+                continue
+            direction = Direction(mapping.direction)
+            basis = odoo_basis(direction, rule).value
+            products = (
+                links.product_id.sudo()
+                .with_company(mapping.company_id)
+                .with_context(location=mapping.location_ids.ids)
+            )
+            by_product = {product.id: product[basis] for product in products}
+            for pair in mapping_pairs:
+                quantities[pair.key] = by_product[product_of[pair.link_id].id]
+            if direction is not Direction.SHOPIFY_TO_ODOO:
+                continue
+            groups = (
+                self.env["stock.quant"]
+                .sudo()
+                ._read_group(
+                    Domain("product_id", "in", products.ids)
+                    & Domain("location_id", "child_of", mapping.location_ids.ids)
+                    & Domain("location_id.usage", "=", "internal"),
+                    ["product_id", "location_id"],
+                    ["quantity:sum"],
+                )
+            )
+            per_product = {}
+            for product, location, quantity in groups:
+                per_product.setdefault(product.id, []).append(
+                    LocationQuantity(
+                        OdooLocation(location.id, location.complete_name), quantity
+                    )
+                )
+            for pair in mapping_pairs:
+                stock[pair.key] = per_product.get(product_of[pair.link_id].id, [])
+        return quantities, stock
+
+    def _shopify_levels(self, pairs):
+        if self.mode == SnapshotMode.BULK.value:
+            snapshot = self.snapshot or {}
+            levels = {}
+            for pair in pairs:
+                data = snapshot.get(_level_id(pair.key))
+                if data is not None:
+                    levels[pair.key] = _level_from_json(pair.key, data)
+            return levels
+        client = self.shop_id._shopify_client()
+        return inventory.read_levels(client, [pair.key for pair in pairs])
+
+    def _reconcile_chunk(self, chunk):
+        """Compare one chunk and act on it; returns the engine's ``ChunkResult``."""
+        self.ensure_one()
+        pairs, links, mappings = self._chunk_pairs(chunk)
+        quantities, stock = self._odoo_quantities(pairs, links, mappings)
+        levels = self._shopify_levels(pairs)
+        result = reconcile_chunk(
+            pairs,
+            quantities,
+            levels,
+            self.shop_id._quantity_rule(),
+            dry_run=self.dry_run,
+            odoo_stock=stock,
+            chunk=chunk,
+        )
+        if not self.dry_run:
+            self._mark_for_push(result.to_push, levels)
+            failed = self._apply_adjustments(result.adjustments, links)
+            if failed:
+                result = result.with_failed_adjustments(failed)
+        self._record_lines(result.mismatches, links)
+        self._record_findings(result.findings)
+        return result
+
+    def _mark_for_push(self, pairs, levels):
+        """Odoo-owned mismatches: their levels pending (created when missing), with
+        Shopify's level as just read; the shop's push corrects them in batches."""
+        if not pairs:
+            return
+        Level = self.env["shopify.stock.level"].sudo()
+        links = self.env["shopify.variant.link"].sudo().browse(p.link_id for p in pairs)
+        mappings = (
+            self.env["shopify.location.mapping"]
+            .sudo()
+            .browse(p.mapping_id for p in pairs)
+        )
+        wanted = {(p.link_id, p.mapping_id): p for p in pairs}
+        now = fields.Datetime.now()
+        for level in Level._ensure_levels(links, mappings):
+            pair = wanted.get((level.link_id.id, level.mapping_id.id))
+            if pair is None:
+                continue
+            values = dict(Level._level_values(levels.get(pair.key)))
+            values.update(state="pending", error_category=False, error_message=False)
+            if level.state != "pending" or not level.dirty_since:
+                values["dirty_since"] = now
+            level.write(values)
+        self.shop_id._enqueue_push()
+
+    def _apply_adjustments(self, adjustments, links):
+        """Shopify-owned mismatches: Odoo's on hand set by inventory adjustments
+        (``stock.quant`` inventory mode: a ``stock.move`` names the run), not
+        noted for the push.  Returns ``{level key: why}`` of those not applied."""
+        failed = {}
+        product_of = {link.id: link.product_id for link in links}
+        for adjustment in adjustments:
+            product = product_of[adjustment.pair.link_id]
+            try:
+                with self.env.cr.savepoint():
+                    reason = self._apply_adjustment(adjustment, product)
+            except (UserError, psycopg2.errors.CheckViolation) as exc:
+                reason = str(exc)
+            if reason:
+                failed[adjustment.pair.key] = reason
+        return failed
+
+    def _apply_adjustment(self, adjustment, product):
+        company = self.shop_id.company_id
+        if product.tracking != "none":
+            return self.env._(
+                "%s is tracked by lots or serial numbers: a count needs them",
+                product.display_name,
+            )
+        Quant = (
+            self.env["stock.quant"]
+            .sudo()
+            .with_company(company)
+            .with_context(
+                **{
+                    INBOUND_PAIRS_KEY: [
+                        (product.id, line.location.id) for line in adjustment.lines
+                    ]
+                },
+                inventory_mode=True,
+                inventory_name=self.env._(
+                    "Shopify reconciliation %(run)s: %(sku)s follows Shopify at "
+                    "%(location)s",
+                    run=self.name,
+                    sku=adjustment.pair.subject.sku or product.display_name,
+                    location=adjustment.pair.subject.shopify_location,
+                ),
+            )
+        )
+        to_apply = Quant.browse()
+        for line in adjustment.lines:
+            location = self.env["stock.location"].browse(line.location.id)
+            quants = Quant._gather(product, location, strict=True)
+            held = sum(quants.mapped("quantity"))
+            if not math.isclose(held, line.before, abs_tol=1e-6):
+                return self.env._(
+                    "the stock at %(location)s moved during the run (%(held)s, "
+                    "not %(before)s)",
+                    location=location.complete_name,
+                    held=held,
+                    before=line.before,
+                )
+            plain = quants.filtered(
+                lambda q: not q.lot_id and not q.package_id and not q.owner_id
+            )[:1]
+            change = line.after - line.before
+            if plain:
+                plain.inventory_quantity = plain.quantity + change
+                to_apply |= plain
+            else:
+                to_apply |= Quant.create(
+                    {
+                        "product_id": product.id,
+                        "location_id": location.id,
+                        "inventory_quantity": change,
+                    }
+                )
+        if to_apply:
+            outcome = to_apply.action_apply_inventory()
+            if isinstance(outcome, dict):
+                raise UserError(
+                    self.env._("Odoo asked for a confirmation of the count")
+                )
+        return ""
+
+    def _record_lines(self, mismatches, links):
+        if not mismatches:
+            return
+        product_of = {link.id: link.product_id.id for link in links}
+        self.env["shopify.reconciliation.line"].sudo().create(
+            [
+                {
+                    **{
+                        name: value
+                        for name, value in mismatch.as_row().items()
+                        if name != "product"
+                    },
+                    "product_name": mismatch.pair.subject.product,
+                    "run_id": self.id,
+                    "product_id": product_of.get(mismatch.pair.link_id),
+                    "link_id": mismatch.pair.link_id,
+                    "mapping_id": mismatch.pair.mapping_id,
+                    "shopify_quantity": mismatch.diff.shopify_quantity,
+                    "shopify_stocked": mismatch.diff.shopify_quantity is not None,
+                }
+                for mismatch in mismatches
+            ]
+        )
+
+    def _record_findings(self, findings):
+        """Each finding once per shop: new ones created, known ones refreshed (and
+        reopened), all marked seen by this run."""
+        if not findings:
+            return
+        Findings = self.env["shopify.reconciliation.finding"].sudo()
+        known = Findings.search(
+            Domain("shop_id", "=", self.shop_id.id)
+            & Domain("key", "in", [f.key for f in findings])
+        )
+        by_key = {f.key: f for f in known}
+        delta = findings_delta(
+            [f.key for f in known if not f.resolved], findings, covered=()
+        )
+        now = fields.Datetime.now()
+        seen_values = {
+            "last_seen": now,
+            "last_run_id": self.id,
+            "resolved": False,
+            "resolved_at": False,
+        }
+        for finding in delta.seen:
+            by_key[finding.key].write({**_finding_values(finding), **seen_values})
+        creates = []
+        for finding in delta.new:
+            if finding.key in by_key:  # resolved before: open again
+                by_key[finding.key].write({**_finding_values(finding), **seen_values})
+            else:
+                creates.append(
+                    {
+                        **_finding_values(finding),
+                        **seen_values,
+                        "shop_id": self.shop_id.id,
+                        "key": finding.key,
+                        "first_seen": now,
+                        "first_run_id": self.id,
+                    }
+                )
+        Findings.create(creates)
+
+    # -- buttons -----------------------------------------------------------------------
+
+    def action_cancel(self):
+        """Stop a run that is stuck (its jobs are gone): the shop can run again."""
+        if not self.env.user.has_group(ADMIN):
+            raise AccessError(
+                self.env._("Only Shopify sync administrators can cancel runs.")
+            )
+        self.sudo().filtered(lambda r: r.state in ACTIVE_STATES).write(
+            {"state": "cancelled", "finished_at": fields.Datetime.now()}
+        )
+        return True
+
+
+def _level_id(key):
+    return f"{key.inventory_item_id} {key.location_id}"
+
+
+def _level_to_json(level):
+    return [level.available, level.on_hand, level.committed, level.tracked]
+
+
+def _level_from_json(key, data):
+    available, on_hand, committed, tracked = data
+    return ShopifyLevel(
+        key=key,
+        stocked=True,
+        available=available,
+        on_hand=on_hand,
+        committed=committed,
+        tracked=tracked,
+    )
+
+
+def _finding_values(finding):
+    return {
+        "kind": finding.kind.value,
+        "message": finding.message,
+        "sku": finding.sku,
+        "product": finding.product,
+        "shopify_location": finding.shopify_location,
+        "odoo_location": finding.odoo_location,
+        "inventory_item_gid": finding.inventory_item_id,
+        "location_gid": finding.location_id,
+        "units": finding.units,
+        "items": finding.items,
+    }
+
+
+def _exception_text(exc):
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0][:500]
+
+
+class ShopifyReconciliationLine(models.Model):
+    _name = "shopify.reconciliation.line"
+    _description = "Shopify Reconciliation Mismatch"
+    _order = "run_id desc, sku, id"
+
+    run_id = fields.Many2one(
+        "shopify.reconciliation.run", required=True, index=True, ondelete="cascade"
+    )
+    shop_id = fields.Many2one(related="run_id.shop_id", store=True, index=True)
+    company_id = fields.Many2one(related="run_id.company_id", store=True, index=True)
+    sku = fields.Char(string="SKU")
+    product_id = fields.Many2one("product.product", index=True)
+    product_name = fields.Char()
+    link_id = fields.Many2one("shopify.variant.link", ondelete="set null")
+    mapping_id = fields.Many2one("shopify.location.mapping", ondelete="set null")
+    shopify_location = fields.Char()
+    odoo_locations = fields.Char()
+    direction = fields.Selection(DIRECTIONS)
+    odoo_quantity = fields.Float(digits="Product Unit")
+    shopify_quantity = fields.Integer()
+    shopify_stocked = fields.Boolean(
+        string="Shopify Quantity Known",
+        help="False when Shopify does not stock the item at the location.",
+    )
+    shopify_quantity_name = fields.Char(string="Shopify Quantity Compared")
+    target = fields.Integer(string="Odoo Stands For")
+    action = fields.Selection(ACTIONS, string="Done", index=True)
+    note = fields.Text(string="What Was Done")
+
+
+class ShopifyReconciliationFinding(models.Model):
+    _name = "shopify.reconciliation.finding"
+    _description = "Shopify Reconciliation Finding"
+    _order = "resolved, kind, sku, id"
+    _rec_name = "key"
+
+    shop_id = fields.Many2one(
+        "shopify.shop", required=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(related="shop_id.company_id", store=True, index=True)
+    kind = fields.Selection(FINDING_KINDS, required=True, index=True)
+    key = fields.Char(required=True, help="Stable across runs: kind and Shopify ids.")
+    message = fields.Text()
+    sku = fields.Char(string="SKU")
+    product = fields.Char()
+    shopify_location = fields.Char()
+    odoo_location = fields.Char()
+    inventory_item_gid = fields.Char(string="Shopify Inventory Item")
+    location_gid = fields.Char(string="Shopify Location ID")
+    units = fields.Float()
+    items = fields.Integer()
+    first_seen = fields.Datetime()
+    last_seen = fields.Datetime()
+    first_run_id = fields.Many2one("shopify.reconciliation.run", ondelete="set null")
+    last_run_id = fields.Many2one("shopify.reconciliation.run", ondelete="set null")
+    resolved = fields.Boolean(index=True)
+    resolved_at = fields.Datetime()
+
+    _shop_key_uniq = models.Constraint(
+        "UNIQUE(shop_id, key)", "A finding is listed once per shop."
+    )
+
+    def _to_engine_finding(self):
+        self.ensure_one()
+        return Finding(
+            FindingKind(self.kind),
+            self.key,
+            self.message or "",
+            sku=self.sku or "",
+            product=self.product or "",
+            shopify_location=self.shopify_location or "",
+            odoo_location=self.odoo_location or "",
+            inventory_item_id=self.inventory_item_gid or "",
+            location_id=self.location_gid or "",
+            units=self.units,
+            items=self.items,
+        )

@@ -1,0 +1,192 @@
+# Copyright 2026 shopify_stock_sync contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""A shop's sync health, computed by ``engine.health.sync_health`` from Odoo data:
+runs, levels (time to correction from ``synced_at - dirty_since``, errors, Shopify
+quantities below zero) and failed jobs.  Not stored: read when shown."""
+
+from datetime import timedelta
+
+from odoo import fields, models
+from odoo.fields import Domain
+
+from ..engine.health import WEEK, Correction, RunSummary, sync_health
+
+RUN_MODEL = "shopify.reconciliation.run"
+JOB_MODELS = [
+    "shopify.shop",
+    "shopify.location.mapping",
+    "shopify.variant.link",
+    "shopify.stock.level",
+    RUN_MODEL,
+]
+
+
+def _minutes(seconds):
+    return round(seconds / 60.0, 1) if seconds is not None else 0.0
+
+
+class ShopifyShop(models.Model):
+    _inherit = "shopify.shop"  # pylint: disable=consider-merging-classes-inherited
+
+    health_mismatches = fields.Integer(
+        string="Mismatches (Last Run)", compute="_compute_health"
+    )
+    health_trend = fields.Char(string="Mismatch Trend", compute="_compute_health")
+    health_ttc_day_p50 = fields.Float(
+        string="Time to Correction p50, 24 h (min)", compute="_compute_health"
+    )
+    health_ttc_day_p95 = fields.Float(
+        string="Time to Correction p95, 24 h (min)", compute="_compute_health"
+    )
+    health_ttc_week_p50 = fields.Float(
+        string="Time to Correction p50, 7 days (min)", compute="_compute_health"
+    )
+    health_ttc_week_p95 = fields.Float(
+        string="Time to Correction p95, 7 days (min)", compute="_compute_health"
+    )
+    health_corrections_week = fields.Integer(
+        string="Corrections (7 days)", compute="_compute_health"
+    )
+    health_errors = fields.Text(
+        string="Levels in Error by Category", compute="_compute_health"
+    )
+    health_error_count = fields.Integer(
+        string="Levels in Error", compute="_compute_health"
+    )
+    health_failed_jobs = fields.Integer(string="Failed Jobs", compute="_compute_health")
+    health_oversold = fields.Integer(
+        string="Levels Below Zero in Shopify", compute="_compute_health"
+    )
+    health_oversold_samples = fields.Char(
+        string="Most Oversold", compute="_compute_health"
+    )
+    health_last_push = fields.Datetime(
+        string="Last Successful Push", compute="_compute_health"
+    )
+    health_last_run_at = fields.Datetime(
+        string="Last Reconciliation Finished", compute="_compute_health"
+    )
+    health_attention = fields.Text(string="Needs Attention", compute="_compute_health")
+    health_ok = fields.Boolean(string="Healthy", compute="_compute_health")
+
+    def _compute_health(self):
+        for shop in self:
+            health = shop._sync_health() if shop.id else None
+            if health is None:
+                shop.update(
+                    dict.fromkeys(
+                        [name for name in self._fields if name.startswith("health_")],
+                        False,
+                    )
+                )
+                continue
+            last = health.last_run
+            shop.update(
+                {
+                    "health_mismatches": health.mismatches or 0,
+                    "health_trend": " → ".join(map(str, health.trend.counts))
+                    + (f" ({health.trend.direction})" if health.trend.counts else ""),
+                    "health_ttc_day_p50": _minutes(health.correction_day.p50),
+                    "health_ttc_day_p95": _minutes(health.correction_day.p95),
+                    "health_ttc_week_p50": _minutes(health.correction_week.p50),
+                    "health_ttc_week_p95": _minutes(health.correction_week.p95),
+                    "health_corrections_week": health.correction_week.count,
+                    "health_errors": "\n".join(
+                        f"{group.category.value}: {group.count}"
+                        + (f" — {group.samples[0]}" if group.samples else "")
+                        for group in health.errors
+                    )
+                    or False,
+                    "health_error_count": health.levels_in_error,
+                    "health_failed_jobs": health.failed_jobs,
+                    "health_oversold": health.oversell.oversold,
+                    "health_oversold_samples": ", ".join(health.oversell.samples)
+                    or False,
+                    "health_last_push": health.last_push or False,
+                    "health_last_run_at": last.finished_at if last else False,
+                    "health_attention": "\n".join(health.attention()) or False,
+                    "health_ok": not health.attention(),
+                }
+            )
+
+    def _sync_health(self):
+        """The engine's ``SyncHealth`` of this shop (superuser reads, one query per
+        kind of data)."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        shop = Domain("shop_id", "=", self.id)
+        runs = (
+            self.env[RUN_MODEL]
+            .sudo()
+            .search_fetch(
+                shop
+                & Domain("state", "in", ("done", "done_with_failures"))
+                & Domain("finished_at", "!=", False),
+                ["finished_at", "mismatch_count", "state", "dry_run"]
+                + ["pairs_checked", "correction_count", "failure_count"],
+                order="id desc",
+                limit=50,
+            )
+        )[::-1]
+        Level = self.env["shopify.stock.level"].sudo()
+        week_ago = now - WEEK
+        corrected = Level.search_fetch(
+            shop
+            & Domain("synced_at", ">=", week_ago)
+            & Domain("dirty_since", "!=", False),
+            ["dirty_since", "synced_at"],
+        )
+        errors = Level.search_fetch(
+            shop & Domain("state", "=", "error"), ["error_category", "error_message"]
+        )
+        below = Level.search_fetch(
+            shop
+            & Domain("shopify_known", "=", True)
+            & Domain("shopify_stocked", "=", True)
+            & Domain("shopify_available", "<", 0),
+            ["shopify_available", "product_id", "mapping_id"],
+        )
+        last_synced = Level.search_fetch(
+            shop & Domain("synced_at", "!=", False),
+            ["synced_at"],
+            order="synced_at desc",
+            limit=1,
+        )
+        failed_jobs = (
+            self.env["queue.job"]
+            .sudo()
+            .search_count(
+                Domain("state", "=", "failed")
+                & Domain("model_name", "in", JOB_MODELS)
+                & Domain("company_id", "in", [False, self.company_id.id])
+            )
+        )
+        return sync_health(
+            now=now,
+            runs=[
+                RunSummary(
+                    # Odoo keeps whole seconds: runs finished in the same second
+                    # stay in the order they ran
+                    finished_at=run.finished_at + timedelta(microseconds=order),
+                    mismatches=run.mismatch_count,
+                    complete=run.state == "done",
+                    dry_run=run.dry_run,
+                    checked=run.pairs_checked,
+                    corrections=run.correction_count,
+                    failures=run.failure_count,
+                )
+                for order, run in enumerate(runs)
+            ],
+            corrections=[
+                Correction(level.dirty_since, level.synced_at)
+                for level in corrected
+                if level.synced_at >= level.dirty_since
+            ],
+            errors=[(lv.error_category, lv.error_message or "") for lv in errors],
+            shopify_available=[
+                (level.display_name, level.shopify_available) for level in below
+            ],
+            failed_jobs=failed_jobs,
+            last_push=last_synced.synced_at if last_synced else None,
+            pending=self.level_pending_count,
+        )

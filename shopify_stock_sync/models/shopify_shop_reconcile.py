@@ -1,0 +1,147 @@
+# Copyright 2026 shopify_stock_sync contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""A shop's reconciliation: its schedule, the buttons, the cron that starts runs.
+
+The cron runs hourly (``ir_cron_shopify_reconcile``) and starts a run of every active
+shop whose own interval has passed since its last scheduled or manual run.
+"""
+
+from datetime import timedelta
+
+from odoo import fields, models
+from odoo.exceptions import AccessError
+from odoo.fields import Domain
+
+from ..engine.reconciliation import DEFAULT_BULK_THRESHOLD, DEFAULT_CHUNK_SIZE
+from .shopify_reconciliation import ACTIVE_STATES, ADMIN
+
+# A shop counts as due this long before its interval has fully passed, so an hourly
+# shop is not skipped by an hourly cron that runs a few seconds early.
+DUE_TOLERANCE = timedelta(minutes=5)
+
+
+class ShopifyShop(models.Model):
+    _inherit = "shopify.shop"  # pylint: disable=consider-merging-classes-inherited
+
+    _reconcile_chunk_size = DEFAULT_CHUNK_SIZE
+    _reconcile_bulk_threshold = DEFAULT_BULK_THRESHOLD
+
+    reconcile_interval = fields.Integer(
+        string="Reconcile Every (Hours)",
+        default=1,
+        tracking=True,
+        help="How often the scheduled reconciliation compares this shop's stock "
+        "with Shopify and corrects it; 0 stops the scheduled runs.",
+    )
+    reconciliation_run_ids = fields.One2many(
+        "shopify.reconciliation.run", "shop_id", string="Reconciliation Runs"
+    )
+    last_run_id = fields.Many2one(
+        "shopify.reconciliation.run",
+        string="Last Reconciliation",
+        compute="_compute_reconciliation",
+    )
+    reconcile_next_at = fields.Datetime(
+        string="Next Scheduled Reconciliation", compute="_compute_reconciliation"
+    )
+    finding_open_count = fields.Integer(compute="_compute_reconciliation")
+
+    def _compute_reconciliation(self):
+        Run = self.env["shopify.reconciliation.run"]
+        groups = self.env["shopify.reconciliation.finding"]._read_group(
+            Domain("shop_id", "in", self.ids) & Domain("resolved", "=", False),
+            ["shop_id"],
+            ["__count"],
+        )
+        findings = {shop.id: count for shop, count in groups}
+        for shop in self:
+            shop.last_run_id = Run.search(
+                Domain("shop_id", "=", shop.id) & Domain("dry_run", "=", False),
+                limit=1,
+            )
+            shop.reconcile_next_at = shop._reconcile_next_at()
+            shop.finding_open_count = findings.get(shop.id, 0)
+
+    def _reconcile_next_at(self):
+        """When the shop is due for a scheduled run (now if it never ran); False
+        when its scheduled runs are stopped."""
+        self.ensure_one()
+        if not self.active or self.reconcile_interval <= 0 or not self.id:
+            return False
+        last = (
+            self.env["shopify.reconciliation.run"]
+            .sudo()
+            .search(
+                Domain("shop_id", "=", self.id)
+                & Domain("dry_run", "=", False)
+                & Domain("state", "!=", "cancelled"),
+                limit=1,
+            )
+        )
+        if not last:
+            return fields.Datetime.now()
+        return (last.started_at or last.create_date) + timedelta(
+            hours=self.reconcile_interval
+        )
+
+    # -- the cron ----------------------------------------------------------------------
+
+    def _cron_reconcile(self):
+        """Start a run of every active shop that is due (its own interval); a shop
+        with a run queued or running is left to it."""
+        Run = self.env["shopify.reconciliation.run"].sudo()
+        busy = set(Run.search(Domain("state", "in", ACTIVE_STATES)).shop_id.ids)
+        now = fields.Datetime.now()
+        started = Run.browse()
+        shops = self.sudo().search(
+            Domain("active", "=", True) & Domain("reconcile_interval", ">", 0)
+        )
+        for shop in shops:
+            due = shop._reconcile_next_at()
+            if shop.id in busy or not due or due > now + DUE_TOLERANCE:
+                continue
+            started |= Run._start(shop, trigger="cron")
+        return started
+
+    # -- buttons -----------------------------------------------------------------------
+
+    def _start_reconciliation(self, dry_run):
+        if not self.env.user.has_group(ADMIN):
+            raise AccessError(
+                self.env._(
+                    "Only Shopify sync administrators can start a reconciliation"
+                )
+            )
+        self.check_access("read")
+        runs = self.env["shopify.reconciliation.run"]
+        for shop in self:
+            runs |= runs._start(shop, dry_run=dry_run)
+        return runs
+
+    def action_reconcile_now(self):
+        """Compare the shop's stock with Shopify now and correct it."""
+        return self._open_run(self._start_reconciliation(dry_run=False))
+
+    def action_reconcile_dry_run(self):
+        """Compare the shop's stock with Shopify now; change nothing, report."""
+        return self._open_run(self._start_reconciliation(dry_run=True))
+
+    def _open_run(self, runs):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "shopify_stock_sync.action_shopify_reconciliation_run"
+        )
+        if len(runs) == 1:
+            action.update(res_id=runs.id, view_mode="form", views=[(False, "form")])
+        else:
+            action["domain"] = [("id", "in", runs.ids)]
+        return action
+
+    def action_open_reconciliation_runs(self):
+        return self._open_related(
+            "shopify_stock_sync.action_shopify_reconciliation_run"
+        )
+
+    def action_open_findings(self):
+        return self._open_related(
+            "shopify_stock_sync.action_shopify_reconciliation_finding"
+        )

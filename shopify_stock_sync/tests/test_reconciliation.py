@@ -1,0 +1,374 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Reconciliation runs against the simulated shop: corrections by direction, dry runs,
+chunks that fail, never two runs of a shop at once, findings listed once."""
+
+from datetime import timedelta
+from unittest import mock
+
+import psycopg2
+
+from odoo import fields
+from odoo.exceptions import AccessError
+from odoo.sql_db import db_connect
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.shopify_stock_sync.models.shopify_reconciliation import (
+    INBOUND_PAIRS_KEY,
+)
+
+from .common import PushCase
+
+
+@tagged("post_install", "-at_install")
+class ReconciliationCase(PushCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.shirt = cls._product("Shirt", default_code="SHIRT")
+        cls.mug = cls._product("Mug", default_code="MUG")
+        cls.Run = cls.env["shopify.reconciliation.run"]
+        cls.Quant = cls.env["stock.quant"]
+
+    def setUp(self):
+        super().setUp()
+        sim = self.sim
+        # every link is a chunk of its own (3 pairs each, chunks of 2)
+        self.patch(type(self.shop), "_reconcile_chunk_size", 2)
+        self.store = sim.add_location("Main store")
+        self.outlet = sim.add_location("Outlet")
+        self.popup = sim.add_location("Popup")
+        # Odoo owns "Main store" (Shelf 1), Shopify owns "Outlet" (Shelf 2), both own
+        # "Popup" (Backroom)
+        self.main = self._mapping(
+            "Main store",
+            self.shelf_1,
+            "odoo_to_shopify",
+            shopify_location_gid=self.store,
+        )
+        self.out = self._mapping(
+            "Outlet", self.shelf_2, "shopify_to_odoo", shopify_location_gid=self.outlet
+        )
+        self.two_way = self._mapping(
+            "Popup", self.backroom, "two_way", shopify_location_gid=self.popup
+        )
+        self.items = {}
+        self.links = {}
+        for number, product in enumerate((self.shirt, self.mug), start=1):
+            variant = sim.add_variant(product.default_code)
+            self.items[product] = variant.inventory_item_id
+            self.links[product] = self._link(
+                product,
+                number,
+                variant_gid=variant.id,
+                inventory_item_gid=variant.inventory_item_id,
+            )
+        # Odoo: 10 shirts and 6 mugs on Shelf 1, 5 mugs on Shelf 2, 3 shirts in the
+        # Backroom; Shopify agrees except where a test makes it drift
+        for product, location, quantity in (
+            (self.shirt, self.shelf_1, 10),
+            (self.mug, self.shelf_1, 6),
+            (self.mug, self.shelf_2, 5),
+            (self.shirt, self.backroom, 3),
+        ):
+            self.Quant._update_available_quantity(product, location, quantity)
+        self.env.cr.flush()  # the stock changes recorded (their push jobs stored)
+        self.set(self.shirt, self.store, 10)
+        self.set(self.mug, self.store, 6)
+        self.set(self.mug, self.outlet, 5)
+        self.set(self.shirt, self.outlet, 0)
+        self.set(self.shirt, self.popup, 3)
+        self.set(self.mug, self.popup, 0)
+        sim.reset_stats()
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def set(self, product, location, available):
+        self.sim.set_level(self.items[product], location, available=available)
+
+    def shopify(self, product, location, name="available"):
+        level = self.sim.level(self.items[product], location)
+        return level and level[name]
+
+    def on_hand(self, product, location):
+        return product.with_context(location=location.id).qty_available
+
+    def reconcile(self, dry_run=False):
+        """Start a run and perform its jobs (and the pushes they enqueue)."""
+        with trap_jobs() as trap:
+            run = self.Run._start(self.shop, dry_run=dry_run)
+            self.run_jobs(trap, limit=40)
+        self.env.invalidate_all()
+        return run
+
+    # -- corrections by direction ------------------------------------------------------
+
+    def test_in_sync_nothing_to_do(self):
+        run = self.reconcile()
+        self.assertEqual(run.state, "done")
+        self.assertEqual(run.mode, "read")
+        self.assertEqual((run.pairs_total, run.pairs_checked), (6, 6))
+        self.assertEqual(run.chunk_count, 2)
+        self.assertEqual(run.mismatch_count, 0)
+        self.assertFalse(run.line_ids)
+
+    def test_odoo_owned_drift_pushed(self):
+        self.set(self.shirt, self.store, 4)  # Shopify shows 4, Odoo has 10
+        run = self.reconcile()
+        self.assertEqual(run.state, "done")
+        self.assertEqual((run.mismatch_count, run.correction_count), (1, 1))
+        line = run.line_ids
+        self.assertRecordValues(
+            line,
+            [
+                {
+                    "sku": "SHIRT",
+                    "product_id": self.shirt.id,
+                    "shopify_location": "Main store",
+                    "odoo_quantity": 10.0,
+                    "shopify_quantity": 4,
+                    "action": "push",
+                }
+            ],
+        )
+        self.assertIn("marked for the push", line.note)
+        # the normal push corrected Shopify
+        self.assertEqual(self.shopify(self.shirt, self.store), 10)
+        level = self.env["shopify.stock.level"].search(
+            [
+                ("link_id", "=", self.links[self.shirt].id),
+                ("mapping_id", "=", self.main.id),
+            ]
+        )
+        self.assertEqual(level.state, "synced")
+        self.assertTrue(level.dirty_since and level.synced_at >= level.dirty_since)
+
+    def test_shopify_owned_drift_adjusts_odoo(self):
+        # a count in Shopify
+        self.sim.edit_on_hand(self.items[self.mug], self.outlet, value=8)
+        changed = []
+        Quant = type(self.Quant)
+        noted = Quant._shopify_stock_changed
+
+        def spy(quants, created=False):
+            inbound = quants.env.context.get(INBOUND_PAIRS_KEY) or []
+            for quant in quants:
+                pair = (quant.product_id.id, quant.location_id.id)
+                changed.append((pair, pair in {tuple(p) for p in inbound}))
+            return noted(quants, created=created)
+
+        with mock.patch.object(Quant, "_shopify_stock_changed", spy):
+            run = self.reconcile()
+        self.assertEqual(run.state, "done")
+        self.assertEqual(run.line_ids.action, "adjust")
+        self.assertEqual(self.on_hand(self.mug, self.shelf_2), 8)
+        move = self.env["stock.move"].search(
+            [("product_id", "=", self.mug.id), ("is_inventory", "=", True)],
+            order="id desc",
+            limit=1,
+        )
+        self.assertEqual(move.location_dest_id, self.shelf_2)
+        self.assertEqual(move.quantity, 3)
+        self.assertIn("Shopify reconciliation", move.inventory_name or move.reference)
+        # the adjustment follows Shopify: the quant hook is told not to push it back
+        at_shelf = [
+            inbound
+            for pair, inbound in changed
+            if pair == (self.mug.id, self.shelf_2.id)
+        ]
+        self.assertTrue(at_shelf)
+        self.assertTrue(all(at_shelf))
+        self.assertEqual(self.shopify(self.mug, self.outlet, "on_hand"), 8)
+
+    def test_two_way_only_reported(self):
+        self.set(self.shirt, self.popup, 1)
+        run = self.reconcile()
+        self.assertEqual(run.line_ids.action, "report")
+        self.assertEqual(run.correction_count, 0)
+        self.assertEqual(self.shopify(self.shirt, self.popup), 1)
+        self.assertEqual(self.on_hand(self.shirt, self.backroom), 3)
+
+    def test_dry_run_changes_nothing(self):
+        self.set(self.shirt, self.store, 4)
+        self.sim.edit_on_hand(self.items[self.mug], self.outlet, value=8)
+        moves = self.env["stock.move"].search_count([])
+        run = self.reconcile(dry_run=True)
+        self.assertEqual(run.state, "done")
+        self.assertEqual(run.mismatch_count, 2)
+        self.assertEqual(run.correction_count, 0)
+        self.assertEqual(set(run.line_ids.mapped("action")), {"report"})
+        self.assertEqual(self.shopify(self.shirt, self.store), 4)
+        self.assertEqual(self.on_hand(self.mug, self.shelf_2), 5)
+        self.assertEqual(self.env["stock.move"].search_count([]), moves)
+        self.assertFalse(self.sim.stats.applied_writes)
+
+    # -- chunks ------------------------------------------------------------------------
+
+    def test_failing_chunk_does_not_lose_the_others(self):
+        self.set(self.shirt, self.store, 4)  # in the shirt's chunk
+        self.set(self.mug, self.store, 1)  # in the mug's chunk, which fails
+        Run = type(self.Run)
+        reconcile_chunk = Run._reconcile_chunk
+        mug_link = self.links[self.mug].id
+        attempts = []
+
+        def failing(run, chunk):
+            if chunk.covers(mug_link):
+                attempts.append(chunk.number)
+                # what it did before failing is rolled back with the chunk
+                self.Quant._update_available_quantity(self.mug, self.shelf_2, 100)
+                raise RuntimeError("the mug chunk crashed")
+            return reconcile_chunk(run, chunk)
+
+        with mock.patch.object(Run, "_reconcile_chunk", failing):
+            run = self.reconcile()
+        self.assertEqual(run.state, "done_with_failures")
+        self.assertEqual(len(attempts), 3)  # retried, then given up
+        self.assertEqual(run.mismatch_count, 1)
+        self.assertEqual(run.correction_count, 1)
+        self.assertEqual(run.failure_count, 3)  # the lost chunk's pairs
+        self.assertIn("the mug chunk crashed", run.message)
+        self.assertEqual(self.shopify(self.shirt, self.store), 10)  # corrected
+        self.assertEqual(run.line_ids.product_id, self.shirt)  # the mug not reported
+        self.assertEqual(self.on_hand(self.mug, self.shelf_2), 5)  # rolled back
+
+    def test_chunk_failing_once_is_retried(self):
+        self.set(self.mug, self.store, 1)
+        Run = type(self.Run)
+        reconcile_chunk = Run._reconcile_chunk
+        failures = []
+
+        def flaky(run, chunk):
+            if not failures:
+                failures.append(chunk.number)
+                raise RuntimeError("a hiccup")
+            return reconcile_chunk(run, chunk)
+
+        with mock.patch.object(Run, "_reconcile_chunk", flaky):
+            run = self.reconcile()
+        self.assertEqual(run.state, "done")
+        self.assertEqual((run.pairs_checked, run.failure_count), (6, 0))
+        self.assertEqual(self.shopify(self.mug, self.store), 6)
+
+    def test_bulk_snapshot_and_catalogue_findings(self):
+        self.patch(type(self.shop), "_reconcile_bulk_threshold", 0)
+        stray = self.sim.add_variant("STRAY")  # in Shopify only
+        self.sim.set_level(stray.inventory_item_id, self.store, available=2)
+        self.set(self.shirt, self.store, 4)
+        run = self.reconcile()
+        self.assertEqual((run.state, run.mode), ("done", "bulk"))
+        self.assertFalse(run.snapshot)
+        self.assertEqual(run.line_ids.action, "push")
+        findings = self.env["shopify.reconciliation.finding"].search(
+            [("shop_id", "=", self.shop.id), ("kind", "=", "unlinked_item")]
+        )
+        self.assertEqual(findings.sku, "STRAY")
+
+    # -- never two at once -------------------------------------------------------------
+
+    def test_two_runs_never_overlap(self):
+        with trap_jobs() as trap:
+            first = self.Run._start(self.shop)
+            second = self.Run._start(self.shop, dry_run=True)
+            self.assertEqual(second, first)
+            self.assertFalse(self.shop._cron_reconcile())
+            self.assertEqual(len(trap.enqueued_jobs), 1)
+            with (
+                self.assertRaises(psycopg2.IntegrityError),
+                mute_logger("odoo.sql_db"),
+                self.env.cr.savepoint(),
+            ):
+                self.Run.create({"shop_id": self.shop.id})
+            # a job of the shop holding the lock elsewhere: this one waits
+            other = db_connect(self.env.cr.dbname).cursor()
+            try:
+                other.execute(
+                    "SELECT pg_advisory_xact_lock(%s, %s)", (0x5E0D, self.shop.id)
+                )
+                with self.assertRaises(RetryableJobError):
+                    first._job_plan()
+            finally:
+                other.rollback()
+                other.close()
+            self.run_jobs(trap, limit=40)
+        self.assertEqual(first.state, "done")
+        self.assertNotEqual(self.Run._start(self.shop), first)
+
+    def test_cron_honours_the_shop_interval(self):
+        self.shop.reconcile_interval = 6
+        with trap_jobs() as trap:
+            started = self.shop._cron_reconcile()
+            self.assertEqual(started.shop_id, self.shop)
+            self.run_jobs(trap, limit=40)
+            self.assertFalse(self.shop._cron_reconcile())  # ran less than 6 h ago
+            started.started_at = fields.Datetime.now() - timedelta(hours=7)
+            self.assertTrue(self.shop._cron_reconcile())
+        self.shop.reconcile_interval = 0
+        self.assertFalse(self.shop.reconcile_next_at)
+
+    # -- findings ----------------------------------------------------------------------
+
+    def test_findings_listed_once_and_resolved(self):
+        self.sim.unstock(self.items[self.shirt], self.outlet)
+        first = self.reconcile()
+        second = self.reconcile()
+        finding = self.env["shopify.reconciliation.finding"].search(
+            [("shop_id", "=", self.shop.id)]
+        )
+        self.assertEqual(finding.kind, "not_stocked")
+        self.assertEqual(finding.first_run_id, first)
+        self.assertEqual(finding.last_run_id, second)
+        self.assertFalse(finding.resolved)
+        self.set(self.shirt, self.outlet, 0)
+        self.reconcile()
+        self.assertTrue(finding.resolved)
+
+    # -- health ------------------------------------------------------------------------
+
+    def test_sync_health_after_runs(self):
+        self.shop.invalidate_recordset()
+        self.assertIn("No reconciliation has run yet.", self.shop.health_attention)
+        self.set(self.shirt, self.store, 4)
+        self.reconcile()
+        self.set(self.mug, self.store, 2)
+        self.set(self.shirt, self.store, 3)
+        self.reconcile(dry_run=True)
+        shop = self.shop
+        shop.invalidate_recordset()
+        self.assertEqual(shop.health_mismatches, 2)  # the last complete run
+        self.assertIn("1 → 2", shop.health_trend)
+        self.assertTrue(shop.health_last_run_at)
+        self.assertTrue(shop.health_last_push)
+        self.assertGreaterEqual(shop.health_corrections_week, 1)
+        self.assertIn("2 mismatches", shop.health_attention)
+        # Shopify sells below zero at a mapped location, as the last read saw it
+        level = self.env["shopify.stock.level"].search(
+            [
+                ("link_id", "=", self.links[self.mug].id),
+                ("mapping_id", "=", self.main.id),
+            ]
+        )
+        level.write({"shopify_known": True, "shopify_available": -2})
+        shop.invalidate_recordset()
+        self.assertEqual(shop.health_oversold, 1)
+        self.assertIn("(-2)", shop.health_oversold_samples)
+        self.assertFalse(shop.health_ok)
+
+    # -- access ------------------------------------------------------------------------
+
+    def test_only_admins_start_runs_operators_read_them(self):
+        operator = self._user(
+            "recon_operator", "shopify_stock_sync.group_shopify_operator"
+        )
+        admin = self._user("recon_admin", "shopify_stock_sync.group_shopify_admin")
+        with self.assertRaises(AccessError):
+            self.shop.with_user(operator).action_reconcile_now()
+        with trap_jobs() as trap:
+            action = self.shop.with_user(admin).action_reconcile_dry_run()
+            run = self.Run.browse(action["res_id"])
+            self.assertTrue(run.dry_run)
+            self.run_jobs(trap, limit=40)
+        self.assertEqual(run.with_user(operator).state, "done")
+        self.assertFalse(run.with_user(operator).line_ids)
