@@ -379,6 +379,20 @@ def test_bucket_restores_on_the_virtual_clock(api, shop) -> None:
     assert shop.throttle_status()["currentlyAvailable"] == 1000
 
 
+def test_bucket_restores_in_real_time_when_asked() -> None:
+    # realtime=True: for a client in another process that paces with time.sleep
+    with Simulator(plan="standard", realtime=True) as sim:
+        sim.add_token(TOKEN, scopes=ALL_SCOPES)
+        location = sim.add_location("Main")
+        ids = level_ids(stock(sim, location, 250), location)
+        RawClient(sim.base_url, TOKEN).run(LEVELS, ids=ids)
+        spent = sim.throttle_status()["currentlyAvailable"]
+        assert spent < 400  # 750 points taken, a few back since (100/s)
+        sim.clock.sleep(0.3)  # really sleeps: about 30 points back at 100/s
+        back = sim.throttle_status()["currentlyAvailable"] - spent
+        assert 25 <= back < 1000 - spent
+
+
 def test_throttled_with_http_200(api, shop) -> None:
     location = shop.add_location("Main")
     (item,) = stock(shop, location, 1, available=1)

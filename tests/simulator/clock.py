@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timezone
 from functools import lru_cache
 
@@ -47,6 +48,37 @@ class VirtualClock:
     def iso(self, moment: float | None = None) -> str:
         """``moment`` (default now) as Shopify prints a DateTime."""
         return _iso(int(self.now() if moment is None else moment))
+
+
+class RealClock(VirtualClock):
+    """A clock that follows real time (``time.monotonic``) from ``start``, for a
+    simulator called by another process (an Odoo job runner) whose pacing sleeps for
+    real.  ``advance`` still moves it forward at once; ``sleep`` really sleeps.
+
+    >>> clock = RealClock(start=10.0)
+    >>> clock.advance(5.0) >= 15.0
+    True
+    >>> before = clock.now(); clock.sleep(0.01); clock.now() - before >= 0.01
+    True
+    """
+
+    def __init__(self, start: float = EPOCH) -> None:
+        super().__init__(start)
+        self._origin = time.monotonic()
+
+    def now(self) -> float:
+        with self._lock:
+            return self._now + (time.monotonic() - self._origin)
+
+    def advance(self, seconds: float) -> float:
+        if seconds < 0:
+            raise ValueError(f"time cannot go back ({seconds} s)")
+        with self._lock:
+            self._now += float(seconds)
+            return self._now + (time.monotonic() - self._origin)
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(max(0.0, float(seconds)))
 
 
 @lru_cache(maxsize=4096)

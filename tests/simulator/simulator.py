@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .bulk import refresh
-from .clock import VirtualClock
+from .clock import RealClock, VirtualClock
 from .endpoint import Settings
 from .faults import DEFAULT_RATE_KINDS, Faults
 from .schema import executable_schema
@@ -41,12 +41,18 @@ class Simulator:
     ``with Simulator(plan="standard") as sim:`` starts it on an ephemeral port; GraphQL
     is at ``POST {sim.base_url}/admin/api/{version}/graphql.json``.  Time is virtual
     (``sim.clock``); only fault stalls (``timeout_delay``) take real time.
+    ``realtime=True`` makes the clock follow real time instead (``RealClock``), for
+    clients in another process that pace themselves with ``time.sleep``.
     """
 
     def __init__(
-        self, plan: str = "standard", *, domain: str = "sim-shop.myshopify.com"
+        self,
+        plan: str = "standard",
+        *,
+        domain: str = "sim-shop.myshopify.com",
+        realtime: bool = False,
     ) -> None:
-        self.clock = VirtualClock()
+        self.clock = RealClock() if realtime else VirtualClock()
         self.domain = domain
         self.shop = Shop(plan, self.clock, domain)
         self.faults = Faults()
