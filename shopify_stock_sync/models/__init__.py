@@ -8,6 +8,7 @@ from . import shopify_shop_health
 from . import shopify_location_mapping
 from . import shopify_variant_link
 from . import shopify_stock_level
+from . import shopify_stock_level_health
 from . import res_config_settings
 from . import shopify_stock_change
 from . import stock_quant

@@ -2,7 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """A shop's sync health, computed by ``engine.health.sync_health`` from Odoo data:
 runs, levels (time to correction from ``synced_at - dirty_since``, errors, Shopify
-quantities below zero) and failed jobs.  Not stored: read when shown."""
+quantities below zero, stale compares the push met) and failed jobs.  Not stored:
+read when shown."""
 
 from datetime import timedelta
 
@@ -57,6 +58,12 @@ class ShopifyShop(models.Model):
     health_oversold = fields.Integer(
         string="Levels Below Zero in Shopify", compute="_compute_health"
     )
+    health_stale_compares = fields.Integer(
+        string="Stale Compares (7 days)",
+        compute="_compute_health",
+        help="Pushes Shopify refused because its quantity had moved meanwhile (a "
+        "sale or an edit landed during the push): a sign of overselling risk.",
+    )
     health_oversold_samples = fields.Char(
         string="Most Oversold", compute="_compute_health"
     )
@@ -100,6 +107,7 @@ class ShopifyShop(models.Model):
                     "health_error_count": health.levels_in_error,
                     "health_failed_jobs": health.failed_jobs,
                     "health_oversold": health.oversell.oversold,
+                    "health_stale_compares": health.oversell.stale_compares,
                     "health_oversold_samples": ", ".join(health.oversell.samples)
                     or False,
                     "health_last_push": health.last_push or False,
@@ -108,6 +116,23 @@ class ShopifyShop(models.Model):
                     "health_ok": not health.attention(),
                 }
             )
+
+    def _push_batch(self, client, levels, rule, settings, salt):
+        """The push's batch; the stale compares it met are counted on the levels."""
+        outcomes = super()._push_batch(client, levels, rule, settings, salt)
+        stale = [o for o in outcomes if o.stale_hits]
+        if stale:
+            now = fields.Datetime.now()
+            by_id = {level.id: level for level in levels}
+            for outcome in stale:
+                level = by_id[outcome.change.ref]
+                level.write(
+                    {
+                        "stale_compares": level.stale_compares + outcome.stale_hits,
+                        "last_stale_at": now,
+                    }
+                )
+        return outcomes
 
     def _sync_health(self):
         """The engine's ``SyncHealth`` of this shop (superuser reads, one query per
@@ -152,6 +177,9 @@ class ShopifyShop(models.Model):
             order="synced_at desc",
             limit=1,
         )
+        stale = Level.search_fetch(
+            shop & Domain("last_stale_at", ">=", week_ago), ["stale_compares"]
+        )
         failed_jobs = (
             self.env["queue.job"]
             .sudo()
@@ -186,6 +214,7 @@ class ShopifyShop(models.Model):
             shopify_available=[
                 (level.display_name, level.shopify_available) for level in below
             ],
+            stale_compares=sum(stale.mapped("stale_compares")),
             failed_jobs=failed_jobs,
             last_push=last_synced.synced_at if last_synced else None,
             pending=self.level_pending_count,

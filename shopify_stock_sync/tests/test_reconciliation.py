@@ -355,6 +355,17 @@ class ReconciliationCase(PushCase):
         self.assertEqual(shop.health_oversold, 1)
         self.assertIn("(-2)", shop.health_oversold_samples)
         self.assertFalse(shop.health_ok)
+        # a sale lands in Shopify after the last push: the next push meets a stale
+        # compare, counted
+        self.assertEqual(shop.health_stale_compares, 0)
+        self.set(self.shirt, self.store, 7)
+        with trap_jobs() as trap:
+            self.Quant._update_available_quantity(self.shirt, self.shelf_1, 1)
+            self.env.cr.flush()
+            self.run_jobs(trap)
+        shop.invalidate_recordset()
+        self.assertEqual(self.shopify(self.shirt, self.store), 11)
+        self.assertEqual(shop.health_stale_compares, 1)
 
     # -- access ------------------------------------------------------------------------
 
