@@ -11,5 +11,6 @@ wizards) are imported only when this package is loaded by Odoo as
 # the engine imports it as ``shopify_stock_sync`` with no Odoo installed, and must not
 # pull in the models (which import ``odoo``).
 if __name__.startswith("odoo.addons."):
+    from . import controllers
     from . import models
     from . import wizards

@@ -27,6 +27,7 @@
         "views/res_config_settings_views.xml",
         "views/shopify_stock_sync_menus.xml",
         "views/shopify_reconciliation_views.xml",
+        "views/shopify_webhook_event_views.xml",
     ],
     "installable": True,
     "application": True,

@@ -197,7 +197,7 @@ echo "odoo: install of $addon, stock and queue_job took $((SECONDS - start)) s"
 printf '[pytest]\npythonpath = %s\naddopts = -p no:cacheprovider\n' "$repo" >"$work/pytest.ini"
 pytest_log=$work/pytest.log
 rc=0
-"$py" -m pytest -c "$work/pytest.ini" --rootdir="$repo" -p odoo -ra \
+"$py" -m pytest -c "$work/pytest.ini" --rootdir="$repo" -p odoo -ra --odoo-http \
     --odoo-config="$work/odoo.conf" --odoo-database="$db" --odoo-addons-path="$addons_path" \
     "$addon/tests" >"$pytest_log" 2>&1 || rc=$?
 

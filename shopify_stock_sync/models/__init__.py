@@ -15,3 +15,5 @@ from . import stock_quant
 from . import product_product
 from . import product_template
 from . import queue_job
+from . import shopify_shop_webhook
+from . import shopify_webhook_event

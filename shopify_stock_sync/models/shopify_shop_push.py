@@ -194,7 +194,7 @@ class ShopifyShop(models.Model):
         outcomes = push.push(client, changes, rule, settings, salt=salt)
         by_id = {level.id: level for level in levels}
         for outcome in outcomes:
-            by_id[outcome.change.ref]._apply_outcome(outcome)
+            by_id[outcome.change.ref]._apply_outcome(outcome, settings.name)
         return outcomes
 
     def _push_summary(self, counts, done):

@@ -11,6 +11,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Domain
 
+from ..engine import echo
 from ..engine.data import (
     Direction,
     ErrorCategory,
@@ -88,6 +89,11 @@ class ShopifyStockLevel(models.Model):
     last_pushed_quantity = fields.Integer(readonly=True)
     last_pushed_at = fields.Datetime(readonly=True)
     last_idempotency_key = fields.Char(readonly=True)
+    shopify_recent_pushes = fields.Text(
+        readonly=True,
+        help="Our recent writes to this level (JSON), so that Shopify's webhooks "
+        "about them are known as echoes.",
+    )
     state = fields.Selection(
         LEVEL_STATES, required=True, default="pending", index=True, readonly=True
     )
@@ -233,8 +239,9 @@ class ShopifyStockLevel(models.Model):
         }
 
     @api.model
-    def _apply_outcome(self, outcome):
-        """Record an engine ``PushOutcome`` on this level."""
+    def _apply_outcome(self, outcome, name="available"):
+        """Record an engine ``PushOutcome`` on this level (``name``: the quantity
+        the push sets); a write is remembered among the level's recent pushes."""
         self.ensure_one()
         now = fields.Datetime.now()
         values = {"odoo_quantity": outcome.change.odoo_quantity}
@@ -252,6 +259,12 @@ class ShopifyStockLevel(models.Model):
                     last_pushed_at=now,
                     last_idempotency_key=outcome.idempotency_key or False,
                 )
+                recorded = echo.record_push(outcome, now, name)
+                if recorded is not None:
+                    pushes = echo.remember(
+                        echo.pushes_from_json(self.shopify_recent_pushes), recorded[1]
+                    )
+                    values["shopify_recent_pushes"] = echo.pushes_to_json(pushes)
         else:
             values.update(self._level_values(outcome.before))
             values.update(

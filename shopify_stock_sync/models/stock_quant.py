@@ -16,6 +16,10 @@ from odoo import api, models
 _logger = logging.getLogger(__name__)
 
 QUANTITY_FIELDS = frozenset({"quantity", "reserved_quantity"})
+# context: (product id, location id) pairs whose changes are an inbound adjustment
+# from Shopify, not to be pushed back to the mapping they came from (the webhook job
+# tells other mappings itself)
+INBOUND_PAIRS_KEY = "shopify_stock_sync_inbound_pairs"
 
 
 class StockQuant(models.Model):
@@ -44,10 +48,12 @@ class StockQuant(models.Model):
             quants = self
             if created:
                 quants = quants.filtered(lambda q: q.quantity or q.reserved_quantity)
-            if quants:
-                self.env["shopify.stock.change"]._collect_quant_changes(
-                    {(quant.product_id.id, quant.location_id.id) for quant in quants}
-                )
+            pairs = {(quant.product_id.id, quant.location_id.id) for quant in quants}
+            inbound = self.env.context.get(INBOUND_PAIRS_KEY)
+            if inbound:
+                pairs -= {tuple(pair) for pair in inbound}
+            if pairs:
+                self.env["shopify.stock.change"]._collect_quant_changes(pairs)
         except Exception:
             _logger.exception(
                 "Shopify stock sync could not note a stock change of %s",
