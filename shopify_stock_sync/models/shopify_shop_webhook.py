@@ -51,6 +51,24 @@ class ShopifyShop(models.Model):
         string="Webhook Subscriptions", readonly=True, copy=False
     )
 
+    def init(self):
+        """Give every shop a token of its own: when the column is added to an
+        existing database, Odoo fills every row with one default value."""
+        self.env.cr.execute(
+            """
+            SELECT id FROM shopify_shop shop
+             WHERE webhook_token IS NULL
+                OR EXISTS (SELECT 1 FROM shopify_shop other
+                            WHERE other.webhook_token = shop.webhook_token
+                              AND other.id < shop.id)
+            """
+        )
+        for (shop_id,) in self.env.cr.fetchall():
+            self.env.cr.execute(
+                "UPDATE shopify_shop SET webhook_token = %s WHERE id = %s",
+                (new_webhook_token(), shop_id),
+            )
+
     @api.depends("webhook_token")
     def _compute_webhook_endpoint(self):
         base = (

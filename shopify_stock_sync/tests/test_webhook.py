@@ -203,6 +203,18 @@ class TestWebhookIntake(WebhookCase):
         self.assertEqual(self.post(body).status_code, 404)
         self.assertFalse(self.Event.search_count([]))
 
+    def test_each_shop_its_own_address(self):
+        other = self.env["shopify.shop"].create(
+            {"name": "Other", "domain": "other-shop.myshopify.com"}
+        )
+        other.sudo().webhook_token = self.token  # as an upgrade fills the column
+        self.env.cr.flush()
+        self.env["shopify.shop"].init()
+        self.env.invalidate_all()
+        self.assertEqual(self.shop.sudo().webhook_token, self.token)
+        self.assertTrue(other.sudo().webhook_token)
+        self.assertNotEqual(other.sudo().webhook_token, self.token)
+
     def test_another_shops_domain(self):
         body = b'{"inventory_item_id":1,"location_id":2,"available":1}'
         response = self.post(
