@@ -60,12 +60,10 @@ from ..engine.reconciliation import (
 )
 from ..engine.shopify.errors import ShopifyError
 from .shopify_shop import DIRECTIONS
+from .stock_quant import INBOUND_PAIRS_KEY
 
 _logger = logging.getLogger(__name__)
 
-# The stock.quant hook's context key for stock changes that come from Shopify: the
-# quants of these (product id, location id) pairs are not noted for the push.
-INBOUND_PAIRS_KEY = "shopify_stock_sync_inbound_pairs"
 RECONCILE_IDENTITY = "shopify_stock_sync.reconcile:{}"
 # Two ints name the advisory lock of a shop's reconciliation (beside the push's).
 RECONCILE_LOCK_SPACE = 0x5E0D

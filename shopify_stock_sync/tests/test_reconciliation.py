@@ -15,9 +15,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
-from odoo.addons.shopify_stock_sync.models.shopify_reconciliation import (
-    INBOUND_PAIRS_KEY,
-)
+from odoo.addons.shopify_stock_sync.models.stock_quant import INBOUND_PAIRS_KEY
 
 from .common import PushCase
 
@@ -159,7 +157,18 @@ class ReconciliationCase(PushCase):
                 changed.append((pair, pair in {tuple(p) for p in inbound}))
             return noted(quants, created=created)
 
-        with mock.patch.object(Quant, "_shopify_stock_changed", spy):
+        collected = []
+        Change = type(self.env["shopify.stock.change"])
+        collect = Change._collect_quant_changes
+
+        def collect_spy(model, pairs):
+            collected.extend(pairs)
+            return collect(model, pairs)
+
+        with (
+            mock.patch.object(Quant, "_shopify_stock_changed", spy),
+            mock.patch.object(Change, "_collect_quant_changes", collect_spy),
+        ):
             run = self.reconcile()
         self.assertEqual(run.state, "done")
         self.assertEqual(run.line_ids.action, "adjust")
@@ -180,6 +189,7 @@ class ReconciliationCase(PushCase):
         ]
         self.assertTrue(at_shelf)
         self.assertTrue(all(at_shelf))
+        self.assertNotIn((self.mug.id, self.shelf_2.id), collected)
         self.assertEqual(self.shopify(self.mug, self.outlet, "on_hand"), 8)
 
     def test_two_way_only_reported(self):
