@@ -25,7 +25,7 @@ admin sets a shop up:
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from . import channels
@@ -41,6 +41,7 @@ from .data import (
 )
 from .linking import Conflict, LinkPreview, Match, OdooProduct, variant_label
 from .shopify.auth import REQUIRED_SCOPES
+from .subscriptions import SubscriptionPlan
 
 CAP = 10  # records listed per line; the count says how many there are
 ADDON_CHANNEL = "root.shopify_stock_sync"
@@ -506,6 +507,58 @@ def check_test_push(
     )
 
 
+# -- webhooks --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WebhookStatus:
+    """Whether Shopify sends the addon's topics to this shop's endpoint (``plan``,
+    from :func:`.subscriptions.check`) and when each topic last arrived
+    (``last_arrival``: GraphQL topic name -> a time as text; absent: never)."""
+
+    plan: SubscriptionPlan
+    last_arrival: Mapping[str, str] = field(default_factory=dict)
+
+
+def check_webhooks(status: WebhookStatus | None) -> CheckLine:
+    """Subscriptions, only needed when a mapping takes changes from Shopify."""
+    title = "Webhooks"
+    if status is None:
+        return CheckLine(
+            "webhooks",
+            title,
+            True,
+            "No mapping takes changes from Shopify, so no webhook is needed.",
+        )
+    plan = status.plan
+    problems = [f"{topic}: not subscribed" for topic in plan.to_create]
+    problems += [
+        f"{s.topic}: an incomplete or unwanted subscription to this endpoint"
+        for s in plan.to_remove
+        if s.topic not in plan.to_create
+    ]
+    arrivals = "; ".join(
+        f"{s.topic} last arrived {status.last_arrival.get(s.topic, 'never')}"
+        for s in plan.present
+    )
+    if problems:
+        line = _line(
+            "webhooks",
+            title,
+            problems,
+            "",
+            "{n} webhook subscription{s} {are} missing or wrong.",
+            "Press Subscribe under Webhooks on the shop, then check again.",
+        )
+        return replace(line, summary=f"{line.summary} {arrivals}".strip())
+    return CheckLine(
+        "webhooks",
+        title,
+        True,
+        f"Shopify sends all {len(plan.present)} topics here: {arrivals}.",
+    )
+
+
 # -- all of it -------------------------------------------------------------------------
 
 
@@ -522,6 +575,8 @@ class ShopReadiness:
     job_runner: JobRunner
     test_pushes: Sequence[TestPush] = ()
     required_scopes: Sequence[str] = field(default=REQUIRED_SCOPES)
+    # None: no mapping takes changes from Shopify (no webhook needed).
+    webhooks: WebhookStatus | None = None
 
 
 def checklist(shop: ShopReadiness) -> Checklist:
@@ -540,5 +595,6 @@ def checklist(shop: ShopReadiness) -> Checklist:
             check_stocked(shop.expected_pairs, shop.levels),
             check_job_runner(shop.job_runner),
             check_test_push(shop.test_pushes, mapped_locations=mapped),
+            check_webhooks(shop.webhooks),
         )
     )

@@ -16,7 +16,7 @@ from odoo import fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import config
 
-from ..engine import inventory, push
+from ..engine import inventory, push, subscriptions
 from ..engine.data import (
     Direction,
     LevelChange,
@@ -31,6 +31,7 @@ from ..engine.readiness import (
     ShopReadiness,
     TestPush,
     TestPushKind,
+    WebhookStatus,
     checklist,
     pick_test_products,
 )
@@ -137,6 +138,7 @@ class ShopifyShop(models.Model):
         try:
             locations = inventory.list_locations(client)
             levels = inventory.read_levels(client, list(pairs))
+            webhooks = shop._readiness_webhooks(client)
         except ShopifyError as exc:
             raise UserError(
                 self.env._(
@@ -164,6 +166,28 @@ class ShopifyShop(models.Model):
             levels=levels,
             job_runner=JobRunner(config["server_wide_modules"], _queue_channels()),
             test_pushes=shop._readiness_test_pushes(),
+            webhooks=webhooks,
+        )
+
+    def _readiness_webhooks(self, client):
+        """Subscriptions and last arrivals, when a mapping takes changes from Shopify
+        (None otherwise: no webhook is needed)."""
+        inbound = (Direction.SHOPIFY_TO_ODOO.value, Direction.TWO_WAY.value)
+        if not self.mapping_ids.filtered(lambda m: m.direction in inbound):
+            return None
+        plan = subscriptions.check(client, self.webhook_endpoint)
+        groups = self.env["shopify.webhook.event"]._read_group(
+            [("shop_id", "=", self.id)], ["topic"], ["received_at:max"]
+        )
+        return WebhookStatus(
+            plan,
+            {
+                subscriptions.enum_topic(
+                    topic
+                ): f"{fields.Datetime.to_string(last)} UTC"
+                for topic, last in groups
+                if topic and last
+            },
         )
 
     # -- buttons -----------------------------------------------------------------------

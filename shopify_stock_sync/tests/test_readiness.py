@@ -22,6 +22,7 @@ CODES = (
     "stocked",
     "job_runner",
     "test_push",
+    "webhooks",
 )
 
 
@@ -79,7 +80,7 @@ class ReadinessCase(PushCase):
         self._product("Lamp", default_code="LAMP")  # in no Shopify
         lines = self.lines(server_wide_modules="base,rpc,web")
         self.assertEqual(tuple(lines), CODES)
-        for code in CODES[:-1]:
+        for code in CODES[:-2]:
             self.assertEqual(lines[code].status, "problem", code)
             self.assertTrue(lines[code].todo, code)
         self.assertEqual(lines["test_push"].status, "not_run")
@@ -109,3 +110,28 @@ class ReadinessCase(PushCase):
         self.assertTrue(self.shop.readiness_ok)
         pushed = {entry["kind"] for entry in self.shop.readiness_test_pushes}
         self.assertEqual(pushed, {"simple", "variant", "multi_location"})
+
+    def test_webhooks_flagged_when_shopify_feeds_odoo(self):
+        self.shop.granted_scopes = ", ".join(REQUIRED_SCOPES)
+        self.add("SHIRT")
+        self.assertEqual(self.lines()["webhooks"].status, "ok")  # none needed yet
+        self.out.direction = "shopify_to_odoo"
+        line = self.lines()["webhooks"]
+        self.assertEqual(line.status, "problem")
+        self.assertIn("INVENTORY_LEVELS_UPDATE: not subscribed", line.records)
+        self.assertIn("Subscribe", line.todo)
+        self.shop.action_webhook_subscribe()
+        self.env["shopify.webhook.event"].sudo().create(
+            {
+                "shop_id": self.shop.id,
+                "webhook_id": "readiness-1",
+                "topic": "inventory_levels/update",
+                "received_at": "2026-11-27 10:00:00",
+            }
+        )
+        line = self.lines()["webhooks"]
+        self.assertEqual(line.status, "ok", line.summary)
+        self.assertIn(
+            "INVENTORY_LEVELS_UPDATE last arrived 2026-11-27 10:00:00 UTC", line.summary
+        )
+        self.assertIn("LOCATIONS_UPDATE last arrived never", line.summary)

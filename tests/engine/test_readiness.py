@@ -26,6 +26,7 @@ from shopify_stock_sync.engine.readiness import (
     ShopReadiness,
     TestPush,
     TestPushKind,
+    WebhookStatus,
     check_blanks,
     check_case,
     check_duplicates,
@@ -36,10 +37,12 @@ from shopify_stock_sync.engine.readiness import (
     check_stocked,
     check_test_push,
     check_tracked,
+    check_webhooks,
     checklist,
     pick_test_products,
 )
 from shopify_stock_sync.engine.shopify.auth import REQUIRED_SCOPES
+from shopify_stock_sync.engine.subscriptions import TOPICS, Subscription, plan
 
 
 def variant(
@@ -506,6 +509,7 @@ def test_checklist_of_a_ready_shop_and_of_a_new_one() -> None:
         "stocked",
         "job_runner",
         "test_push",
+        "webhooks",
     ]
     assert result.problems == ()
     new = ShopReadiness(
@@ -543,3 +547,27 @@ def test_a_variant_taken_by_a_linked_product() -> None:
     assert line.records == (
         "Taker [A]: its Shopify variant is already linked to another Odoo product",
     )
+
+
+def test_webhooks_line() -> None:
+    endpoint = "https://odoo.example.com/shopify_stock_sync/webhook/t0k3n"
+    update = Subscription("gid://shopify/WebhookSubscription/1", TOPICS[0], endpoint)
+    partial = plan([update], endpoint, TOPICS[:2])
+    line = check_webhooks(WebhookStatus(partial, {TOPICS[0]: "2026-11-27 10:00"}))
+    assert not line.ok and line.count == 1
+    assert line.records == (f"{TOPICS[1]}: not subscribed",)
+    assert f"{TOPICS[0]} last arrived 2026-11-27 10:00" in line.summary
+    assert "Subscribe" in line.todo
+    stray = Subscription(
+        "gid://shopify/WebhookSubscription/2", "PRODUCTS_UPDATE", endpoint
+    )
+    wrong = plan([update, stray], endpoint, TOPICS[:1])
+    line = check_webhooks(WebhookStatus(wrong))
+    assert not line.ok
+    assert line.records == (
+        "PRODUCTS_UPDATE: an incomplete or unwanted subscription to this endpoint",
+    )
+    full = plan([update], endpoint, TOPICS[:1])
+    line = check_webhooks(WebhookStatus(full))
+    assert line.ok and f"{TOPICS[0]} last arrived never" in line.summary
+    assert check_webhooks(None).ok
