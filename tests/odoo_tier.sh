@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The odoo tier of tests/run.sh: the addon installed and tested in a real Odoo 19.
+# Steps 1 and 3 are the functions of tests/odoo_env.sh (shared with tests/bench/bench_odoo.sh).
 #
 #   1. find a Python that imports Odoo 19 ($ODOO_PYTHON, python3, or the interpreter of the
 #      `odoo` script on PATH); without one, say so on one line and exit 0;
@@ -25,6 +26,8 @@ pytest_odoo_spec='pytest-odoo==2.3.0'
 # the simulator's GraphQL engine, pinned as for the plain-Python tiers
 graphql_spec=$(grep -E '^graphql-core==' tests/requirements.txt || echo graphql-core)
 addons_cache=$repo/.cache/odoo-addons
+# shellcheck source=tests/odoo_env.sh
+. tests/odoo_env.sh
 
 fail() {
     echo "odoo: failed: $*"
@@ -33,66 +36,19 @@ fail() {
 
 # --- 1. an importable Odoo 19 --------------------------------------------------------------
 
-is_odoo19() {
-    [ -n "$1" ] && command -v "$1" >/dev/null 2>&1 &&
-        (cd / && "$1" -c 'import sys, odoo.release as r; sys.exit(tuple(r.version_info[:2]) != (19, 0))') \
-            >/dev/null 2>&1
-}
-
-# The interpreter named by the shebang of the `odoo` script on PATH ("#!/usr/bin/env python3"
-# gives python3).
-odoo_script_python() {
-    local script shebang
-    script=$(command -v odoo 2>/dev/null) || return 0
-    IFS= read -r shebang <"$script" || return 0
-    case $shebang in
-    '#!'*) ;;
-    *) return 0 ;;
-    esac
-    read -r -a shebang <<<"${shebang#\#!}"
-    if [ "${shebang[0]##*/}" = env ] && [ "${#shebang[@]}" -gt 1 ]; then
-        echo "${shebang[-1]}"
-    else
-        echo "${shebang[0]}"
-    fi
-}
-
-py=
-for candidate in "${ODOO_PYTHON:-}" python3 "$(odoo_script_python)"; do
-    if is_odoo19 "$candidate"; then
-        py=$(command -v "$candidate")
-        break
-    fi
-done
-if [ -z "$py" ]; then
+if ! odoo_python; then
     echo "odoo: skipped: no Odoo 19 importable (set ODOO_PYTHON or put an Odoo 19 'odoo' script on PATH)"
     exit 0
 fi
-
-# Odoo's own addons (stock ...): <source>/addons beside the odoo package, or, for packaged
-# installs, odoo/addons itself.
-odoo_addons=$(cd / && "$py" - <<'EOF'
-import os, odoo.addons, odoo.release
-root = os.path.dirname(os.path.dirname(os.path.abspath(odoo.release.__file__)))
-for path in [os.path.join(root, "addons"), *odoo.addons.__path__]:
-    if os.path.isfile(os.path.join(path, "stock", "__manifest__.py")):
-        print(path)
-        break
-EOF
-)
-[ -n "$odoo_addons" ] || fail "the Odoo 19 of $py has no 'stock' addon"
+odoo_core_addons || fail "the Odoo 19 of $py has no 'stock' addon"
 echo "odoo: using $py (Odoo $(cd / && "$py" -c 'import odoo.release as r; print(r.version)'))"
 
 # Everything of this run (cluster, filestore, logs) lives in $work, removed on exit.
 work=$(mktemp -d "${TMPDIR:-/tmp}/odoo-tier.XXXXXX")
 chmod 711 "$work" # the cluster's owner must reach $work/pg
 pg_dir=$work/pg
-pg_bin=
-as_pg=()
 cleanup() {
-    if [ -f "$pg_dir/data/postmaster.pid" ]; then
-        "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate -w stop >/dev/null 2>&1 || true
-    fi
+    pg_cluster_stop "$pg_dir"
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -125,36 +81,7 @@ addons_path=$odoo_addons,$queue_job_dir,$repo
 
 # --- 3. a throwaway PostgreSQL cluster on 127.0.0.1 -----------------------------------------
 
-for dir in "$(pg_config --bindir 2>/dev/null || true)" $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -rV) \
-    "$(dirname "$(command -v initdb 2>/dev/null || echo .)")"; do
-    if [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ] && [ -x "$dir/postgres" ]; then
-        pg_bin=$dir
-        break
-    fi
-done
-[ -n "$pg_bin" ] || fail "no PostgreSQL server binaries (initdb, pg_ctl, postgres) found"
-
-# initdb refuses root: the cluster then belongs to the 'postgres' OS user.
-if [ "$(id -u)" -eq 0 ]; then
-    id postgres >/dev/null 2>&1 || fail "running as root and there is no 'postgres' user to own the cluster"
-    runuser=$(PATH=$PATH:/usr/sbin:/sbin command -v runuser) || fail "running as root and no runuser"
-    as_pg=("$runuser" -u postgres --)
-fi
-
-mkdir "$pg_dir"
-[ ${#as_pg[@]} -eq 0 ] || chown postgres: "$pg_dir"
-port=$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-locale_opt=--no-locale
-if locale -a 2>/dev/null | grep -qiE '^c\.utf-?8$'; then locale_opt=--locale=C.UTF-8; fi
-"${as_pg[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U postgres -A trust -E UTF8 "$locale_opt" \
-    >"$pg_dir/initdb.log" 2>&1 || { cat "$pg_dir/initdb.log"; fail "initdb"; }
-# TCP on 127.0.0.1 only, no Unix socket; durability off (the cluster is thrown away).
-"${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories= -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-    start >/dev/null || { cat "$pg_dir/server.log"; fail "PostgreSQL did not start"; }
-# Odoo refuses the 'postgres' role: it connects as its own (trust, loopback only).
-"$pg_bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qAt -v ON_ERROR_STOP=1 \
-    -c "CREATE ROLE $db_role LOGIN SUPERUSER" >/dev/null || fail "could not create the role $db_role"
+pg_cluster_start "$pg_dir" "$db_role" || fail "$pg_error"
 
 # One configuration for the install and for pytest-odoo, so that no ~/.odoorc leaks in.
 # No demo data: Odoo 19 installs none unless asked (--with-demo).

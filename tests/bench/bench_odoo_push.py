@@ -1,7 +1,8 @@
 """Benchmark: the Odoo → Shopify push inside a real Odoo 19, against the simulator.
 
-Run by ``tests/bench/bench_odoo_push.sh`` (a throwaway database with the addon), with
-the Odoo Python, as ``bench_odoo_push.py --config odoo.conf --db DB``.
+Run by ``bash tests/bench/bench_odoo.sh bench_odoo_push.py [options]`` (a throwaway
+database with the addon), with the Odoo Python, as
+``bench_odoo_push.py --config odoo.conf --db DB [options]``.
 
 (a) For each size N (``--sizes``): a shop with N/4 linked products at 4 mapped Odoo
     locations and the matching variants in a Standard-plan simulator (in this process,

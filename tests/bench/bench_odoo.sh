@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Runs a benchmark script of tests/bench inside a real Odoo 19 (e.g. bench_odoo_push.py).
+#
+#   bash tests/bench/bench_odoo.sh SCRIPT [its options]
+#   bash tests/bench/bench_odoo.sh bench_odoo_push.py --sizes 1000 --runner-seconds 0
+#
+# Like tests/odoo_tier.sh (with the functions of tests/odoo_env.sh): finds a Python that
+# imports Odoo 19 ($ODOO_PYTHON, python3, or the interpreter of the `odoo` script on PATH),
+# starts a throwaway PostgreSQL cluster on 127.0.0.1 (removed on exit), installs
+# shopify_stock_sync with stock and queue_job (from .cache/odoo-addons, fetched by the odoo
+# tier) in a new database, then runs SCRIPT (a file of tests/bench) with that Python as
+# `SCRIPT --config odoo.conf --db DB [its options]`.  Slow (minutes); not part of
+# tests/run.sh.
+# The addon benchmarked is the one committed at HEAD (git archive), so that work in
+# progress in the tree cannot break or skew a run; BENCH_ADDON=worktree takes the tree.
+# BENCH_KEEP=1 keeps the work directory (odoo.conf, logs) instead of removing it.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+repo=$(pwd -P)
+db=shopify_stock_sync_bench
+queue_job_dir=$repo/.cache/odoo-addons/odoo/addons
+# shellcheck source=tests/odoo_env.sh
+. tests/odoo_env.sh
+
+fail() {
+    echo "bench: failed: $*"
+    exit 1
+}
+
+usage="usage: bash tests/bench/bench_odoo.sh SCRIPT [its options], SCRIPT a .py file of tests/bench"
+[ $# -gt 0 ] || fail "no benchmark script given ($usage)"
+script=$1
+shift
+case $script in
+*/* | .* | '') fail "'$script' is not a file name of tests/bench ($usage)" ;;
+*.py) ;;
+*) fail "'$script' is not a Python script ($usage)" ;;
+esac
+[ -f "$repo/tests/bench/$script" ] || fail "no $script in tests/bench ($usage)"
+
+odoo_python || fail "no Odoo 19 importable (set ODOO_PYTHON or put an Odoo 19 'odoo' script on PATH)"
+grep -qs '"version": "19\.0\.' "$queue_job_dir/queue_job/__manifest__.py" ||
+    fail "no queue_job 19.0 in .cache/odoo-addons: run 'bash tests/odoo_tier.sh' once"
+(cd / && "$py" -c 'import graphql') >/dev/null 2>&1 || fail "$py has no graphql-core (run the odoo tier once)"
+odoo_core_addons || fail "the Odoo 19 of $py has no 'stock' addon"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/odoo-bench.XXXXXX")
+chmod 711 "$work" # the cluster's owner must reach $work/pg
+pg_dir=$work/pg
+cleanup() {
+    pg_cluster_stop "$pg_dir"
+    if [ -n "${BENCH_KEEP:-}" ]; then echo "bench: kept $work (logs)"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+addon_root=$repo
+if [ "${BENCH_ADDON:-head}" != worktree ] && git -C "$repo" rev-parse --verify -q HEAD >/dev/null; then
+    addon_root=$work/addon
+    mkdir "$addon_root"
+    git -C "$repo" archive HEAD shopify_stock_sync | tar -x -C "$addon_root"
+    echo "bench: addon of commit $(git -C "$repo" rev-parse --short HEAD)"
+fi
+
+# durability off as in the odoo tier: the cluster is thrown away (numbers are the same
+# order as with fsync on only for the CPU side; commits are cheaper here)
+pg_cluster_start "$pg_dir" odoo || fail "$pg_error"
+
+# A benchmark may start `odoo server` (bench_odoo_push.py --runner-seconds, for queue_job's
+# job runner) on these ports, 127.0.0.1 only; queue_job reads its channels from here.
+cat >"$work/odoo.conf" <<EOF
+[options]
+db_host = 127.0.0.1
+db_port = $port
+db_user = odoo
+db_name = $db
+dbfilter = ^$db\$
+list_db = False
+addons_path = $odoo_addons,$queue_job_dir,$addon_root
+data_dir = $work/data
+http_interface = 127.0.0.1
+http_port = $(free_port)
+gevent_port = $(free_port)
+max_cron_threads = 0
+server_wide_modules = base,rpc,web,queue_job
+
+[queue_job]
+channels = root:2
+EOF
+
+echo "bench: Odoo $(cd / && "$py" -c 'import odoo.release as r; print(r.version)'), installing shopify_stock_sync"
+start=$SECONDS
+(cd / && "$py" -m odoo server -c "$work/odoo.conf" -d "$db" -i shopify_stock_sync --stop-after-init \
+    --logfile="$work/install.log") >"$work/install.stderr" 2>&1 ||
+    { tail -n 30 "$work/install.log" "$work/install.stderr"; fail "install"; }
+echo "bench: installed in $((SECONDS - start)) s"
+(cd / && "$py" "$repo/tests/bench/$script" --config "$work/odoo.conf" --db "$db" "$@")
