@@ -7,8 +7,8 @@ Odoo side runs as separate queue jobs (no commits inside jobs), each retried alo
    link's pairs stay together, so a link's findings are decided in one chunk), about
    ``chunk_size`` pairs each, and the snapshot mode (:func:`choose_snapshot`);
 2. the snapshot — ``BULK``: one job runs ``inventory.snapshot_levels`` and sorts it
-   with :func:`.findings.collect_snapshot` (the levels are kept on the Odoo levels
-   for the chunks); ``READ``: each chunk reads its own pairs with
+   with :func:`.findings.collect_snapshot` (the levels are kept for the chunks, split
+   by :meth:`RunPlan.split_levels`); ``READ``: each chunk reads its own pairs with
    ``inventory.read_levels`` (one call per 250 pairs);
 3. each chunk — :func:`.corrections.reconcile_chunk`: the diff, the actions, the
    mismatch report, the findings, its :class:`Progress`;
@@ -33,12 +33,16 @@ Progress(total=8, checked=4, mismatches=1, corrections=0, failures=0)
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
+from .data import LevelKey
 from .findings import CATALOGUE_KINDS, PAIR_KINDS, FindingKind
+
+T = TypeVar("T")
 
 DEFAULT_CHUNK_SIZE = 2_000
 # Up to this many pairs a run reads its levels (4 calls of 250, 4,000 cost points:
@@ -146,7 +150,35 @@ class RunPlan:
         return PAIR_KINDS
 
     def chunk_for(self, link_id: int) -> Chunk | None:
-        return next((c for c in self.chunks if c.covers(link_id)), None)
+        index = bisect.bisect_right([c.first_link for c in self.chunks], link_id) - 1
+        if index >= 0 and self.chunks[index].covers(link_id):
+            return self.chunks[index]
+        return None
+
+    def split_levels(
+        self, items: Mapping[int, str], levels: Mapping[LevelKey, T]
+    ) -> dict[int, dict[LevelKey, T]]:
+        """A bulk snapshot's levels by chunk number, so that each chunk job loads only
+        its own: a level goes to the chunk of every link of its inventory item
+        (``items``: link id -> inventory item id); levels of items linked in no chunk
+        go nowhere (they are findings, sorted out before).
+
+        >>> plan = plan_run({1: 1, 2: 1}, chunk_size=1)
+        >>> key = LevelKey("gid://shopify/InventoryItem/7", "gid://shopify/Location/1")
+        >>> plan.split_levels({1: key.inventory_item_id, 2: "other"}, {key: 5})
+        {0: {LevelKey(inventory_item_id='gid://shopify/InventoryItem/7', \
+location_id='gid://shopify/Location/1'): 5}}
+        """
+        chunks_of_item: dict[str, set[int]] = {}
+        for link_id, item in items.items():
+            chunk = self.chunk_for(link_id)
+            if chunk is not None:
+                chunks_of_item.setdefault(item, set()).add(chunk.number)
+        by_chunk: dict[int, dict[LevelKey, T]] = {}
+        for key, level in levels.items():
+            for number in chunks_of_item.get(key.inventory_item_id, ()):
+                by_chunk.setdefault(number, {})[key] = level
+        return by_chunk
 
 
 def plan_run(

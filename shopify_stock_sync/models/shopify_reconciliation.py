@@ -7,7 +7,8 @@ The engine plans and decides (:mod:`..engine.reconciliation`,
 chained queue jobs, no commit inside any of them:
 
 1. ``_job_plan`` — the snapshot job: plans the chunks (``plan_run``) and, for a large
-   run, takes one bulk snapshot of Shopify's levels (kept on the run for the chunks);
+   run, takes one bulk snapshot of Shopify's levels, kept on the run split by chunk
+   (``RunPlan.split_levels``: each chunk job loads its own part only);
 2. ``_job_chunk`` — one job per chunk, each enqueueing the next: the chunk's pairs, the
    Odoo quantities computed per mapping (superuser, the mapping's company, the basis
    of ``odoo_basis``), Shopify's levels, ``reconcile_chunk``, then the actions: levels
@@ -15,7 +16,9 @@ chained queue jobs, no commit inside any of them:
    report lines and findings.  A chunk that fails is rolled back to its savepoint and
    recorded on the ``RunCursor``: it comes back after the others, and is reported once
    it failed ``max_attempts`` times; the other chunks complete;
-3. ``_job_finish`` — the run's state and the findings the run proves gone.
+3. ``_job_finish`` — the run's state and the findings the run proves gone, then one
+   push of the shop for all the levels the chunks marked (batches of 250 across the
+   run, not one small push per chunk).
 
 Never two runs at once for a shop: a unique index allows one queued or running run per
 shop, the snapshot job has an identity key per shop, and every job of a run holds the
@@ -253,9 +256,15 @@ class ShopifyReconciliationRun(models.Model):
                 return run._fail(
                     self.env._("The snapshot of Shopify's levels failed: %s", exc)
                 )
+            by_chunk = plan.split_levels(
+                {link.id: link.inventory_item_gid for link in links}, snapshot.levels
+            )
             values["snapshot"] = {
-                _level_id(key): _level_to_json(level)
-                for key, level in snapshot.levels.items()
+                str(number): {
+                    _level_id(key): _level_to_json(level)
+                    for key, level in levels.items()
+                }
+                for number, levels in by_chunk.items()
             }
             run._record_findings(snapshot.findings)
         run._save_cursor(cursor, **values)
@@ -325,6 +334,8 @@ class ShopifyReconciliationRun(models.Model):
                 "message": "\n".join(cursor.failures) or False,
             }
         )
+        if not run.dry_run and run.correction_count:
+            run.shop_id._enqueue_push()
         return run._summary()
 
     def _next(self, cursor, retried=None):
@@ -377,6 +388,8 @@ class ShopifyReconciliationRun(models.Model):
                 "snapshot": False,
             }
         )
+        for run in self.filtered(lambda r: not r.dry_run and r.correction_count):
+            run.shop_id._enqueue_push()  # what the done chunks marked
         return message
 
     def _summary(self):
@@ -404,16 +417,17 @@ class ShopifyReconciliationRun(models.Model):
 
     # -- one chunk ---------------------------------------------------------------------
 
-    def _scope(self):
-        """The shop's linked links in its sync scope, and its mappings that are on
-        and have Odoo locations."""
+    def _scope(self, chunk=None):
+        """The shop's linked links in its sync scope (those of ``chunk`` only, if
+        given), and its mappings that are on and have Odoo locations."""
         self.ensure_one()
         shop = self.shop_id
-        links = (
-            self.env["shopify.variant.link"]
-            .sudo()
-            .search(Domain("shop_id", "=", shop.id) & Domain("state", "=", "linked"))
-        )
+        domain = Domain("shop_id", "=", shop.id) & Domain("state", "=", "linked")
+        if chunk is not None:
+            domain &= Domain("id", ">=", chunk.first_link) & Domain(
+                "id", "<", chunk.end_link
+            )
+        links = self.env["shopify.variant.link"].sudo().search(domain)
         in_scope = shop._products_in_scope(set(links.product_id.ids))
         links = links.filtered(lambda link: link.product_id.id in in_scope)
         mappings = shop.mapping_ids.filtered(
@@ -424,20 +438,7 @@ class ShopifyReconciliationRun(models.Model):
     def _chunk_pairs(self, chunk):
         """The engine's pairs of a chunk: its links × the mappings that are on."""
         self.ensure_one()
-        shop = self.shop_id
-        links = (
-            self.env["shopify.variant.link"]
-            .sudo()
-            .search(
-                Domain("shop_id", "=", shop.id)
-                & Domain("state", "=", "linked")
-                & Domain("id", ">=", chunk.first_link)
-                & Domain("id", "<", chunk.end_link)
-            )
-        )
-        in_scope = shop._products_in_scope(set(links.product_id.ids))
-        links = links.filtered(lambda link: link.product_id.id in in_scope)
-        _links, mappings = self._scope()
+        links, mappings = self._scope(chunk)
         levels = (
             self.env["shopify.stock.level"]
             .sudo()
@@ -489,12 +490,7 @@ class ShopifyReconciliationRun(models.Model):
                 continue
             direction = Direction(mapping.direction)
             basis = odoo_basis(direction, rule).value
-            products = (
-                links.product_id.sudo()
-                .with_company(mapping.company_id)
-                .with_context(location=mapping.location_ids.ids)
-            )
-            by_product = {product.id: product[basis] for product in products}
+            by_product = mapping._odoo_quantities(links.product_id, basis)
             for pair in mapping_pairs:
                 quantities[pair.key] = by_product[product_of[pair.link_id].id]
             if direction is not Direction.SHOPIFY_TO_ODOO:
@@ -503,7 +499,7 @@ class ShopifyReconciliationRun(models.Model):
                 self.env["stock.quant"]
                 .sudo()
                 ._read_group(
-                    Domain("product_id", "in", products.ids)
+                    Domain("product_id", "in", links.product_id.ids)
                     & Domain("location_id", "child_of", mapping.location_ids.ids)
                     & Domain("location_id.usage", "=", "internal"),
                     ["product_id", "location_id"],
@@ -521,9 +517,20 @@ class ShopifyReconciliationRun(models.Model):
                 stock[pair.key] = per_product.get(product_of[pair.link_id].id, [])
         return quantities, stock
 
-    def _shopify_levels(self, pairs):
+    def _shopify_levels(self, pairs, chunk):
+        """Shopify's levels of a chunk's pairs: the chunk's part of the bulk snapshot
+        (only that part is loaded), or read now."""
         if self.mode == SnapshotMode.BULK.value:
-            snapshot = self.snapshot or {}
+            self.flush_recordset(["snapshot"])
+            self.env.cr.execute(
+                SQL(
+                    "SELECT snapshot -> %s FROM shopify_reconciliation_run"
+                    " WHERE id = %s",
+                    str(chunk.number),
+                    self.id,
+                )
+            )
+            snapshot = self.env.cr.fetchone()[0] or {}
             levels = {}
             for pair in pairs:
                 data = snapshot.get(_level_id(pair.key))
@@ -538,7 +545,7 @@ class ShopifyReconciliationRun(models.Model):
         self.ensure_one()
         pairs, links, mappings = self._chunk_pairs(chunk)
         quantities, stock = self._odoo_quantities(pairs, links, mappings)
-        levels = self._shopify_levels(pairs)
+        levels = self._shopify_levels(pairs, chunk)
         result = reconcile_chunk(
             pairs,
             quantities,
@@ -559,7 +566,8 @@ class ShopifyReconciliationRun(models.Model):
 
     def _mark_for_push(self, pairs, levels):
         """Odoo-owned mismatches: their levels pending (created when missing), with
-        Shopify's level as just read; the shop's push corrects them in batches."""
+        Shopify's level as just read; the shop's push, enqueued when the run ends,
+        corrects them in batches."""
         if not pairs:
             return
         Level = self.env["shopify.stock.level"].sudo()
@@ -580,7 +588,6 @@ class ShopifyReconciliationRun(models.Model):
             if level.state != "pending" or not level.dirty_since:
                 values["dirty_since"] = now
             level.write(values)
-        self.shop_id._enqueue_push()
 
     def _apply_adjustments(self, adjustments, links):
         """Shopify-owned mismatches: Odoo's on hand set by inventory adjustments

@@ -481,12 +481,7 @@ class ShopifyShop(models.Model):
         basis = self.quantity_basis
         quantities = {}
         for mapping, mapping_levels in levels.grouped("mapping_id").items():
-            products = (
-                mapping_levels.product_id.sudo()
-                .with_company(mapping.company_id)
-                .with_context(location=mapping.location_ids.ids)
-            )
-            by_product = {product.id: product[basis] for product in products}
+            by_product = mapping._odoo_quantities(mapping_levels.product_id, basis)
             for level in mapping_levels:
                 quantities[level.id] = by_product[level.product_id.id]
         return quantities

@@ -266,11 +266,22 @@ class ReconciliationCase(PushCase):
         self.patch(type(self.shop), "_reconcile_bulk_threshold", 0)
         stray = self.sim.add_variant("STRAY")  # in Shopify only
         self.sim.set_level(stray.inventory_item_id, self.store, available=2)
+        # drift in both chunks (a link each): each chunk finds its own part of the
+        # snapshot, and one push after the run corrects both
         self.set(self.shirt, self.store, 4)
+        self.set(self.mug, self.store, 2)
         run = self.reconcile()
         self.assertEqual((run.state, run.mode), ("done", "bulk"))
         self.assertFalse(run.snapshot)
-        self.assertEqual(run.line_ids.action, "push")
+        self.assertEqual(run.line_ids.mapped("action"), ["push", "push"])
+        self.assertEqual(run.line_ids.mapped("shopify_quantity"), [2, 4])  # MUG, SHIRT
+        operations = self.sim.stats.by_operation
+        self.assertEqual(operations["BulkRunQuery"], 1)
+        self.assertEqual(operations["SetQuantities"], 1)  # not one per chunk
+        self.assertEqual(
+            (self.shopify(self.shirt, self.store), self.shopify(self.mug, self.store)),
+            (10, 6),
+        )
         findings = self.env["shopify.reconciliation.finding"].search(
             [("shop_id", "=", self.shop.id), ("kind", "=", "unlinked_item")]
         )

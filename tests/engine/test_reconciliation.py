@@ -54,8 +54,31 @@ def test_chunks_hold_whole_links_with_contiguous_bounds() -> None:
         assert sum(c.covers(link) for c in plan.chunks) == 1
     assert not any(c.covers(0) or c.covers(10) for c in plan.chunks)
     assert plan.chunk_for(8) == plan.chunks[1]
+    assert plan.chunk_for(1) == plan.chunks[0]
     assert plan.chunk_for(10) is None
+    assert plan.chunk_for(0) is None
     assert plan.chunks[1].name == "links 4-8"
+
+
+def test_a_snapshot_is_split_by_the_chunks_of_its_items_links() -> None:
+    plan = plan_run({1: 2, 2: 2, 3: 2}, chunk_size=2)
+    store, depot = "gid://shopify/Location/1", "gid://shopify/Location/2"
+    # item A is linked twice (links 1 and 3: two chunks); item C is not linked
+    items = {1: "A", 2: "B", 3: "A"}
+    levels = {
+        LevelKey("A", store): 1,
+        LevelKey("A", depot): 2,
+        LevelKey("B", store): 3,
+        LevelKey("C", store): 4,
+    }
+    split = plan.split_levels(items, levels)
+    assert split == {
+        0: {LevelKey("A", store): 1, LevelKey("A", depot): 2},
+        1: {LevelKey("B", store): 3},
+        2: {LevelKey("A", store): 1, LevelKey("A", depot): 2},
+    }
+    # a link planned in no chunk (created since) takes no level
+    assert plan.split_levels({7: "B"}, levels) == {}
 
 
 def test_a_link_larger_than_a_chunk_is_a_chunk_of_its_own() -> None:
