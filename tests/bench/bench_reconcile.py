@@ -97,13 +97,18 @@ def _serve(conn: Any, plan: str) -> None:  # pragma: no cover - runs in the chil
             conn.send(_COMMANDS[command](sim, *args))
 
 
-def _build(sim: Any, items: int, locations: int) -> tuple[list[str], list[str], float]:
+def _build(
+    sim: Any, items: int, locations: int
+) -> tuple[list[tuple[str, str]], list[str], float]:
+    """The shop's ``locations`` and ``items`` variants (SKU ``B-<n>``) stocked at each
+    with ``shopify_available``; returns the variants' (variant gid, inventory item
+    gid), the location gids and the seconds taken."""
     started = time.perf_counter()
     gids = [sim.add_location(f"Store {n}") for n in range(locations)]
     item_gids = []
     for n in range(items):
         variant = sim.add_variant(sku=f"B-{n:06}", product_title=f"Product {n}")
-        item_gids.append(variant.inventory_item_id)
+        item_gids.append((variant.id, variant.inventory_item_id))
         for m, location in enumerate(gids):
             sim.set_level(
                 variant.inventory_item_id, location, available=shopify_available(n, m)
@@ -220,7 +225,7 @@ def catalogue(shop: Shop, pairs: int, locations: int, drift: float) -> Catalogue
     every = max(round(1 / drift), 1) if drift else 0
     all_pairs, odoo, drifted = [], {}, []
     odoo_locations = [OdooLocation(m + 1, f"WH{m}/Stock") for m in range(locations)]
-    for n, item in enumerate(item_gids):
+    for n, (_variant, item) in enumerate(item_gids):
         for m, location in enumerate(location_gids):
             key = LevelKey(item, location)
             subject = Subject(f"B-{n:06}", f"Product {n}", f"Store {m}", f"WH{m}/Stock")
