@@ -548,7 +548,8 @@ def check_webhooks(status: WebhookStatus | None) -> CheckLine:
             problems,
             "",
             "{n} webhook subscription{s} {are} missing or wrong.",
-            "Press Subscribe under Webhooks on the shop, then check again.",
+            "Press Subscribe Webhooks on the shop (or Create or repair on its "
+            "Webhooks page), then check again.",
         )
         return replace(line, summary=f"{line.summary} {arrivals}".strip())
     return CheckLine(

@@ -49,6 +49,17 @@ LEVEL_UPDATE = "inventory_levels/update"
 LEVEL_CONNECT = "inventory_levels/connect"
 LEVEL_DISCONNECT = "inventory_levels/disconnect"
 LEVEL_TOPICS = frozenset({LEVEL_UPDATE, LEVEL_CONNECT, LEVEL_DISCONNECT})
+# a location created, renamed, moved, (de)activated or deleted: the shop's locations
+# are read again (the body is not needed: the read is the truth)
+LOCATION_TOPICS = frozenset(
+    {
+        "locations/create",
+        "locations/update",
+        "locations/delete",
+        "locations/activate",
+        "locations/deactivate",
+    }
+)
 
 _SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
 _DIGITS = re.compile(r"^[0-9]+$")
@@ -243,6 +254,18 @@ def _required_header(headers: Mapping[str, str], name: str) -> str:
     return value
 
 
+def is_location_change(headers: Mapping[str, str]) -> bool:
+    """Whether a delivery says one of the shop's locations changed (``locations/*``):
+    the Odoo side then reads the shop's locations again.
+
+    >>> is_location_change({"X-Shopify-Topic": "locations/deactivate"})
+    True
+    >>> is_location_change({"x-shopify-topic": "inventory_levels/update"})
+    False
+    """
+    return (header(headers, TOPIC_HEADER) or "").strip().lower() in LOCATION_TOPICS
+
+
 def inventory_level_event(
     headers: Mapping[str, str], body: bytes | str
 ) -> InventoryLevelEvent:
@@ -254,8 +277,8 @@ def inventory_level_event(
     topic = _required_header(headers, TOPIC_HEADER).lower()
     if topic not in LEVEL_TOPICS:
         raise UnsupportedTopic(
-            f"Webhook topic {topic!r} is not handled here; subscribe this endpoint to "
-            f"{', '.join(sorted(LEVEL_TOPICS))} only."
+            f"Webhook topic {topic!r} is not a level change; this endpoint takes "
+            f"{', '.join(sorted(LEVEL_TOPICS | LOCATION_TOPICS))}."
         )
     webhook_id = _required_header(headers, WEBHOOK_ID_HEADER)
     shop_domain = _required_header(headers, SHOP_HEADER).lower()

@@ -418,7 +418,7 @@ class ShopifyShop(models.Model):
         """Create or update one mapping per Shopify location (new ones are off)."""
         self.ensure_one()
         try:
-            locations = inventory.list_locations(self._shopify_client())
+            result = self._import_locations()
         except ShopifyError as exc:
             raise UserError(
                 self.env._(
@@ -427,13 +427,20 @@ class ShopifyShop(models.Model):
                     error=exc,
                 )
             ) from None
-        result = self.env["shopify.location.mapping"]._import_shopify_locations(
-            self, locations
-        )
         return self._notify(
             self.env._("Locations of %(shop)s imported", shop=self.name),
             result,
             "success",
+        )
+
+    def _import_locations(self):
+        """Read the shop's locations in Shopify and update its mappings from them
+        (``_import_shopify_locations``); returns the summary for the user.  Raises
+        ``ShopifyError`` when Shopify cannot be read."""
+        self.ensure_one()
+        locations = inventory.list_locations(self._shopify_client())
+        return self.env["shopify.location.mapping"]._import_shopify_locations(
+            self, locations
         )
 
     def _notify(self, title, message, kind):

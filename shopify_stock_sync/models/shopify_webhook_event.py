@@ -51,6 +51,7 @@ KEPT_HEADERS = (
     webhook.EVENT_ID_HEADER,
 )
 NOT_HANDLED = "not_handled"
+LOCATIONS = "locations"
 KINDS = [
     (inbound.InboundKind.CORRECTION.value, "Stock correction"),
     (inbound.InboundKind.CONFLICT.value, "Conflict"),
@@ -62,6 +63,7 @@ KINDS = [
     (inbound.InboundKind.BASELINE.value, "First reading"),
     (inbound.InboundKind.DISCONNECTED.value, "No longer stocked"),
     (inbound.InboundKind.UNKNOWN_PAIR.value, "Not synced pair"),
+    (LOCATIONS, "Locations changed"),
     (NOT_HANDLED, "Not handled"),
 ]
 
@@ -203,6 +205,8 @@ class ShopifyWebhookEvent(models.Model):
                 ignore_retry=True,
             )
         headers = json.loads(event.headers or "{}")
+        if webhook.is_location_change(headers):
+            return event._refresh_locations()
         try:
             parsed = webhook.inventory_level_event(
                 headers, (event.payload or "").encode("utf-8")
@@ -224,19 +228,42 @@ class ShopifyWebhookEvent(models.Model):
             except TransientError as exc:
                 raise RetryableJobError(str(exc), seconds=exc.retry_after) from None
             except (ShopifyError, UserError) as exc:
-                event.write(
-                    {
-                        "state": "error",
-                        "message": self.env._(
-                            "Could not read the level in Shopify: %s", exc
-                        ),
-                        "processed_at": fields.Datetime.now(),
-                    }
+                return event._error(
+                    self.env._("Could not read the level in Shopify: %s", exc)
                 )
-                return event.message
             decision = inbound.decide(parsed, engine_level, fresh)
         event._apply(decision, level)
         return event.message
+
+    def _refresh_locations(self):
+        """A location was created, changed, (de)activated or deleted in Shopify: the
+        shop's locations are read and imported again, as *Import Locations* does (a
+        new location comes in off; a mapping that writes where Shopify no longer
+        takes quantities stops writing, and says so)."""
+        self.ensure_one()
+        try:
+            summary = self.shop_id._import_locations()
+        except TransientError as exc:
+            raise RetryableJobError(str(exc), seconds=exc.retry_after) from None
+        except (ShopifyError, UserError) as exc:
+            return self._error(
+                self.env._("Could not read the shop's locations in Shopify: %s", exc)
+            )
+        self._finish(
+            LOCATIONS,
+            self.env._("Shopify's locations changed: imported again. %s", summary),
+        )
+        return self.message
+
+    def _error(self, message):
+        self.write(
+            {
+                "state": "error",
+                "message": message,
+                "processed_at": fields.Datetime.now(),
+            }
+        )
+        return message
 
     def _inbound_level(self, parsed):
         """(the level record or empty, the engine's ``InboundLevel``)."""

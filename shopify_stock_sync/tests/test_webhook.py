@@ -161,7 +161,9 @@ class WebhookCase(HttpCase, PushCase):
             [("link_id", "=", self.link.id), ("mapping_id", "=", mapping.id)]
         )
 
-    def post(self, body, headers=None, token=None, secret=SECRET):
+    def post(self, body, headers=None, token=None, secret=SECRET, piece=None):
+        """POST ``body`` signed; with ``piece``, chunked in pieces of that size
+        (no Content-Length)."""
         headers = {
             "Content-Type": "application/json",
             "X-Shopify-Topic": "inventory_levels/update",
@@ -171,7 +173,10 @@ class WebhookCase(HttpCase, PushCase):
             **(headers or {}),
         }
         url = f"/shopify_stock_sync/webhook/{token or self.token}"
-        response = self.url_open(url, data=body, headers=headers)
+        data = body
+        if piece:
+            data = (body[n : n + piece] for n in range(0, len(body), piece))
+        response = self.url_open(url, data=data, headers=headers)
         self.env.invalidate_all()
         return response
 
@@ -228,6 +233,44 @@ class TestWebhookIntake(WebhookCase):
         response = self.post(body)
         self.assertEqual(response.status_code, 413)
         self.assertFalse(self.Event.search_count([]))
+
+    def test_chunked_deliveries(self):
+        """A body that declares no length (chunked): a small one is taken, an
+        oversized one refused by its real size."""
+        body = b'{"inventory_item_id":1,"location_id":2,"available":1}'
+        response = self.post(body, piece=10)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(self.Event.search_count([]), 1)
+        big = b'{"padding":"' + b"x" * MAX_BODY + b'"}'
+        response = self.post(
+            big, headers={"X-Shopify-Webhook-Id": "manual-2"}, piece=65536
+        )
+        self.assertEqual(response.status_code, 413)
+        self.assertEqual(self.Event.search_count([]), 1)
+
+    def test_location_changes_import_the_locations_again(self):
+        """A location deactivated in Shopify stops the mapping that writes to it; a
+        new one comes in off; nothing else changes."""
+        for topic in ("LOCATIONS_DEACTIVATE", "LOCATIONS_CREATE"):
+            self.sim.add_subscription(topic, self.endpoint)
+        self.sim.set_location_active(self.web, False)
+        self.sim.add_location("Kiosk")
+        self.assertEqual(self.deliver(), [200, 200])
+        events = self.process()
+        self.assertEqual(events.mapped("state"), ["done", "done"])
+        self.assertEqual(events.mapped("kind"), ["locations", "locations"])
+        self.assertIn("No longer written to", events[0].message)
+        self.assertIn("Web", events[0].message)
+        self.assertRecordValues(
+            self.odoo, [{"direction": "off", "shopify_active": False}]
+        )
+        self.assertEqual(
+            (self.two.direction, self.own.direction), ("two_way", "shopify_to_odoo")
+        )
+        kiosk = self.env["shopify.location.mapping"].search(
+            [("shop_id", "=", self.shop.id), ("shopify_location_name", "=", "Kiosk")]
+        )
+        self.assertEqual(kiosk.direction, "off")
 
     def test_previous_secret_during_rotation(self):
         self.shop.sudo().write(

@@ -24,6 +24,7 @@ from shopify_stock_sync.engine.webhook import (
     check_size,
     header,
     inventory_level_event,
+    is_location_change,
     signature,
     verify,
 )
@@ -335,3 +336,16 @@ def test_other_topics_are_refused() -> None:
         inventory_level_event(headers(**{"X-Shopify-Topic": "orders/create"}), BODY)
     assert "orders/create" in str(info.value)
     assert "inventory_levels/update" in str(info.value)
+    assert "locations/update" in str(info.value)
+
+
+def test_location_changes_are_told_apart() -> None:
+    for topic in ("locations/create", "Locations/Update ", "locations/deactivate"):
+        assert is_location_change(headers(**{"X-Shopify-Topic": topic}))
+    for topic in ("inventory_levels/update", "orders/create", ""):
+        assert not is_location_change(headers(**{"X-Shopify-Topic": topic}))
+    # a location delivery is not a level change
+    with pytest.raises(UnsupportedTopic):
+        inventory_level_event(
+            headers(**{"X-Shopify-Topic": "locations/update"}), b'{"id": 1}'
+        )
