@@ -552,113 +552,41 @@ def test_unknown_shopify_location_exits_2(sim) -> None:
     assert "'Pop-up Market'" in err
 
 
+# a shop, the sample export and one mapping: what every audit needs but credentials
+SHOP_STOCK_MAP = ["--shop", "x.myshopify.com", "--stock", STOCK, "--map", "A=B"]
+
+
 @pytest.mark.parametrize(
     ("argv", "environ", "message"),
     [
         (["--stock", STOCK], {}, "--shop is required"),
         (["--shop", "x.myshopify.com", "--map", "A=B"], {}, "--stock is required"),
+        (SHOP_STOCK_MAP[:4], {}, "Map at least one location"),
+        (SHOP_STOCK_MAP, {}, "No credentials"),
+        ([*SHOP_STOCK_MAP, "--token", "t", "--client-id", "c"], {}, "not both"),
         (
-            ["--shop", "x.myshopify.com", "--stock", STOCK],
-            {},
-            "Map at least one location",
-        ),
-        (
-            ["--shop", "x.myshopify.com", "--stock", STOCK, "--map", "A=B"],
-            {},
-            "No credentials",
-        ),
-        (
-            [
-                "--shop",
-                "x.myshopify.com",
-                "--stock",
-                STOCK,
-                "--map",
-                "A=B",
-                "--token",
-                "t",
-                "--client-id",
-                "c",
-            ],
-            {},
-            "not both",
-        ),
-        (
-            [
-                "--shop",
-                "x.myshopify.com",
-                "--stock",
-                STOCK,
-                "--map",
-                "A=B",
-                "--client-id",
-                "c",
-            ],
+            [*SHOP_STOCK_MAP, "--client-id", "c"],
             {"SHOPIFY_TOKEN": "t"},
             "needs both --client-id",
         ),
+        (SHOP_STOCK_MAP, {"SHOPIFY_CLIENT_SECRET": "s"}, "needs both --client-id"),
         (
-            ["--shop", "x.myshopify.com", "--stock", STOCK, "--map", "A=B"],
-            {"SHOPIFY_CLIENT_SECRET": "s"},
-            "needs both --client-id",
-        ),
-        (
-            [
-                "--shop",
-                "https://x.myshopify.com",
-                "--stock",
-                STOCK,
-                "--map",
-                "A=B",
-                "--token",
-                "t",
-            ],
+            ["--shop", "https://x.myshopify.com", *SHOP_STOCK_MAP[2:], "--token", "t"],
             {},
             "is not a Shopify shop domain",
         ),
         (
-            [
-                "--shop",
-                "x.myshopify.com",
-                "--stock",
-                STOCK,
-                "--map",
-                "A=B",
-                "--token",
-                "t",
-                "--api-version",
-                "2026-13",
-            ],
+            [*SHOP_STOCK_MAP, "--token", "t", "--api-version", "2026-13"],
             {},
             "is not a Shopify API version",
         ),
         (
-            [
-                "--shop",
-                "x.myshopify.com",
-                "--stock",
-                "missing.csv",
-                "--map",
-                "A=B",
-                "--token",
-                "t",
-            ],
+            [*SHOP_STOCK_MAP[:3], "missing.csv", *SHOP_STOCK_MAP[4:], "--token", "t"],
             {},
             "Cannot read the stock export 'missing.csv'",
         ),
         (
-            [
-                "--shop",
-                "x.myshopify.com",
-                "--stock",
-                STOCK,
-                "--map",
-                "A=B",
-                "--token",
-                "t",
-                "--safety-buffer",
-                "-1",
-            ],
+            [*SHOP_STOCK_MAP, "--token", "t", "--safety-buffer", "-1"],
             {},
             "safety buffer must be 0 or more",
         ),
@@ -675,16 +603,7 @@ def test_usage_errors_exit_2(argv, environ, message) -> None:
 def test_unusable_export_exits_2(tmp_path: Path) -> None:
     xlsx = tmp_path / "stock.xlsx"
     xlsx.write_bytes(b"PK\x03\x04")
-    argv = [
-        "--shop",
-        "x.myshopify.com",
-        "--stock",
-        str(xlsx),
-        "--map",
-        "A=B",
-        "--token",
-        "t",
-    ]
+    argv = [*SHOP_STOCK_MAP[:3], str(xlsx), *SHOP_STOCK_MAP[4:], "--token", "t"]
     code, _, err = run(argv)
     assert code == 2 and "not CSV" in err
     empty = tmp_path / "empty.csv"
