@@ -8,12 +8,39 @@ from __future__ import annotations
 
 import pytest
 
+from shopify_stock_sync.engine.data import LevelKey, ShopifyLevel
 from shopify_stock_sync.engine.shopify.auth import Credentials
 from shopify_stock_sync.engine.shopify.client import ShopifyClient
 from tests.simulator import Simulator
 
 TOKEN = "shpat_test_token_do_not_log"
 SCOPES = ("read_products", "read_inventory", "write_inventory", "read_locations")
+
+
+def key(item: int, location: int = 1) -> LevelKey:
+    """The level key of inventory item ``item`` at location ``location``."""
+    return LevelKey(
+        f"gid://shopify/InventoryItem/{item}", f"gid://shopify/Location/{location}"
+    )
+
+
+def level(
+    k: LevelKey,
+    available: int,
+    on_hand: int | None = None,
+    committed: int = 0,
+    tracked: bool = True,
+) -> ShopifyLevel:
+    """A stocked level as Shopify reads it (on hand: available + committed unless
+    given)."""
+    return ShopifyLevel(
+        k,
+        stocked=True,
+        available=available,
+        on_hand=available + committed if on_hand is None else on_hand,
+        committed=committed,
+        tracked=tracked,
+    )
 
 
 @pytest.fixture

@@ -17,20 +17,15 @@ from shopify_stock_sync.engine.corrections import (
     plan_adjustment,
     reconcile_chunk,
 )
-from shopify_stock_sync.engine.data import Direction, LevelKey, ShopifyLevel, Subject
+from shopify_stock_sync.engine.data import Direction, ShopifyLevel, Subject
 from shopify_stock_sync.engine.findings import FindingKind
 from shopify_stock_sync.engine.reconciliation import Chunk, Progress
 from shopify_stock_sync.engine.rule import Basis, QuantityRule
+from tests.engine.conftest import key, level
 
 STOCK = OdooLocation(10, "WH/Stock")
 SHELF = OdooLocation(11, "WH/Stock/Shelf")
 BACK = OdooLocation(12, "WH/Back")
-
-
-def key(item: int, location: int = 1) -> LevelKey:
-    return LevelKey(
-        f"gid://shopify/InventoryItem/{item}", f"gid://shopify/Location/{location}"
-    )
 
 
 def pair(
@@ -48,23 +43,6 @@ def pair(
         subject=subject,
         odoo_locations=odoo_locations,
         level_id=100 + item,
-    )
-
-
-def level(
-    k: LevelKey,
-    available: int,
-    on_hand: int | None = None,
-    committed: int = 0,
-    tracked: bool = True,
-) -> ShopifyLevel:
-    return ShopifyLevel(
-        k,
-        stocked=True,
-        available=available,
-        on_hand=available + committed if on_hand is None else on_hand,
-        committed=committed,
-        tracked=tracked,
     )
 
 

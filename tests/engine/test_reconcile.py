@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shopify_stock_sync.engine.data import LevelKey, ShopifyLevel, Subject
+from shopify_stock_sync.engine.data import ShopifyLevel, Subject
 from shopify_stock_sync.engine.reconcile import (
     PairDiff,
     Reconciliation,
@@ -10,29 +10,7 @@ from shopify_stock_sync.engine.reconcile import (
     mirror_diff,
 )
 from shopify_stock_sync.engine.rule import Basis, QuantityRule
-
-
-def key(item: int, location: int = 1) -> LevelKey:
-    return LevelKey(
-        f"gid://shopify/InventoryItem/{item}", f"gid://shopify/Location/{location}"
-    )
-
-
-def level(
-    k: LevelKey,
-    available: int,
-    on_hand: int | None = None,
-    committed: int = 0,
-    tracked: bool = True,
-) -> ShopifyLevel:
-    return ShopifyLevel(
-        k,
-        stocked=True,
-        available=available,
-        on_hand=available + committed if on_hand is None else on_hand,
-        committed=committed,
-        tracked=tracked,
-    )
+from tests.engine.conftest import key, level
 
 
 def test_each_pair_lands_in_one_bucket() -> None:
