@@ -25,6 +25,7 @@ shop, the snapshot job has an identity key per shop, and every job of a run hold
 shop's reconciliation advisory lock while it works.
 """
 
+import json
 import logging
 import math
 
@@ -256,16 +257,12 @@ class ShopifyReconciliationRun(models.Model):
                 return run._fail(
                     self.env._("The snapshot of Shopify's levels failed: %s", exc)
                 )
-            by_chunk = plan.split_levels(
-                {link.id: link.inventory_item_gid for link in links}, snapshot.levels
+            run._keep_snapshot(
+                plan.split_levels(
+                    {link.id: link.inventory_item_gid for link in links},
+                    snapshot.levels,
+                )
             )
-            values["snapshot"] = {
-                str(number): {
-                    _level_id(key): _level_to_json(level)
-                    for key, level in levels.items()
-                }
-                for number, levels in by_chunk.items()
-            }
             run._record_findings(snapshot.findings)
         run._save_cursor(cursor, **values)
         return run._next(cursor)
@@ -361,6 +358,30 @@ class ShopifyReconciliationRun(models.Model):
             ),
         )._job_chunk(chunk.number)
         return self._summary()
+
+    def _keep_snapshot(self, levels_by_chunk):
+        """Keep a bulk snapshot's levels on the run for its chunk jobs, by chunk
+        number (each loads its own part).  Written with SQL as one jsonb built chunk
+        by chunk: through the Json field the ORM would hold two more copies of the
+        whole catalogue (its cache and the column's value)."""
+        self.ensure_one()
+        parts = ",".join(
+            json.dumps(str(number))
+            + ":"
+            + json.dumps(
+                {_level_id(key): _level_to_json(level) for key, level in levels.items()}
+            )
+            for number, levels in levels_by_chunk.items()
+        )
+        self.env.cr.execute(
+            SQL(
+                "UPDATE shopify_reconciliation_run SET snapshot = %s::jsonb"
+                " WHERE id = %s",
+                "{" + parts + "}",
+                self.id,
+            )
+        )
+        self.invalidate_recordset(["snapshot"])
 
     def _save_cursor(self, cursor, **values):
         progress = cursor.progress
