@@ -46,6 +46,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from shopify_stock_sync.engine.health import percentile  # noqa: E402
+from tests.bench.bench_reconcile import set_one_quantity  # noqa: E402
 from tests.simulator import Simulator  # noqa: E402
 
 TOKEN = "shpat_bench"
@@ -261,30 +262,12 @@ def measure(sim: Simulator, work) -> dict[str, float]:
 
 def baseline(shop, targets: list[tuple[str, str, int]]) -> int:
     """One inventorySetQuantities per level, through the shop's own client."""
-    import uuid
-
     from odoo.addons.shopify_stock_sync.engine.shopify import documents
 
     client = shop._shopify_client()
     for item, location, quantity in targets:
         client.execute(
-            documents.SET_QUANTITIES,
-            {
-                "input": {
-                    "name": "available",
-                    "reason": "correction",
-                    "referenceDocumentUri": "gid://bench/Level/1",
-                    "quantities": [
-                        {
-                            "inventoryItemId": item,
-                            "locationId": location,
-                            "quantity": quantity,
-                            "changeFromQuantity": None,
-                        }
-                    ],
-                },
-                "key": uuid.uuid4().hex,
-            },
+            documents.SET_QUANTITIES, set_one_quantity(item, location, quantity)
         )
     return 0
 

@@ -40,7 +40,6 @@ import signal
 import sys
 import time
 import tracemalloc
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +54,15 @@ from tests.bench.bench_odoo_push import (  # noqa: E402
     run_jobs,
     say,
 )
-from tests.bench.bench_reconcile import TOKEN, Shop, shopify_available  # noqa: E402
+from tests.bench.bench_reconcile import (  # noqa: E402
+    TOKEN,
+    Shop,
+    add_catalogue_options,
+    even_sample,
+    print_comparison,
+    set_one_quantity,
+    shopify_available,
+)
 
 MUTATIONS = ("SetQuantities", "Activate")
 MEMORY_SAMPLE = 500
@@ -238,23 +245,7 @@ def baseline_run(registry, bench: Bench, pairs) -> dict:
         for product, location, item, gid, _odoo, _before in pairs:
             quantity = Product.browse(product).with_context(location=location).free_qty
             client.execute(
-                documents.SET_QUANTITIES,
-                {
-                    "input": {
-                        "name": "available",
-                        "reason": "correction",
-                        "referenceDocumentUri": "gid://bench/Level/1",
-                        "quantities": [
-                            {
-                                "inventoryItemId": item,
-                                "locationId": gid,
-                                "quantity": int(quantity),
-                                "changeFromQuantity": None,
-                            }
-                        ],
-                    },
-                    "key": uuid.uuid4().hex,
-                },
+                documents.SET_QUANTITIES, set_one_quantity(item, gid, int(quantity))
             )
     return {"pairs": len(pairs)}
 
@@ -316,11 +307,7 @@ def report(registry, shop_process: Shop, args) -> int:
     shop_process("set_levels", bench.drift_back())
     engine_memory = measure(shop_process, lambda: engine_run(registry, bench), True)
 
-    sample = bench.pairs
-    if 0 < args.baseline_sample < total:
-        step = total / args.baseline_sample
-        sample = [bench.pairs[int(i * step)] for i in range(args.baseline_sample)]
-    scale = total / len(sample)
+    sample, scale = even_sample(bench.pairs, args.baseline_sample)
     base = measure(shop_process, lambda: baseline_run(registry, bench, sample))
     for name in ("wall_s", "queries", "calls", "cost", "simulated_s", "mutations"):
         base[name] *= scale
@@ -345,25 +332,13 @@ def report(registry, shop_process: Shop, args) -> int:
         f"{engine['mutations']} (target <= {most}), throttled {engine['throttled']}, "
         f"{wrong} pairs wrong in Shopify after"
     )
-    if scale != 1:
-        say(
-            f"BASELINE MEASURED ON {len(sample)} OF {total} PAIRS (evenly spread) AND "
-            f"EXTRAPOLATED x{scale:.1f} to all pairs"
-        )
-    say(f"baseline peak memory measured on {len(memory_sample)} pairs")
-    say(f"{'':14}{'baseline':>13}{'engine':>13}{'ratio':>10}")
-    rows = [
-        ("wall_s", base["wall_s"], engine["wall_s"]),
-        ("sql_queries", base["queries"], engine["queries"]),
-        ("calls", base["calls"], engine["calls"]),
-        ("cost_points", base["cost"], engine["cost"]),
-        ("simulated_s", base["simulated_s"], engine["simulated_s"]),
-        ("mutations", base["mutations"], engine["mutations"]),
-        ("peak_MiB", base_memory["peak_mib"], engine_memory["peak_mib"]),
-    ]
-    for name, before, after in rows:
-        ratio = before / after if after else float("inf")
-        say(f"{name:14}{before:>13.2f}{after:>13.2f}{ratio:>10.2f}x")
+    print_comparison(
+        base,
+        engine,
+        (base_memory, engine_memory),
+        (len(sample), total, len(memory_sample)),
+        queries=True,
+    )
     say(
         f"engine wall time with tracemalloc on: {engine_memory['wall_s']:.2f} s "
         f"({engine_memory['mutations']} mutations); simulated seconds: Shopify's "
@@ -391,16 +366,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", required=True, help="odoo.conf of the database")
     parser.add_argument("--db", required=True)
-    parser.add_argument("--pairs", type=int, default=50_000)
-    parser.add_argument("--locations", type=int, default=4)
-    parser.add_argument("--drift", type=float, default=0.01)
+    add_catalogue_options(parser)
     parser.add_argument("--target-seconds", type=float, default=60.0)
-    parser.add_argument(
-        "--baseline-sample",
-        type=int,
-        default=0,
-        help="measure the baseline on this many pairs and extrapolate (0: all)",
-    )
     parser.add_argument(
         "--profile",
         type=int,

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -32,6 +31,7 @@ from shopify_stock_sync.engine.rule import QuantityRule  # noqa: E402
 from shopify_stock_sync.engine.shopify import documents  # noqa: E402
 from shopify_stock_sync.engine.shopify.auth import Credentials  # noqa: E402
 from shopify_stock_sync.engine.shopify.client import ShopifyClient  # noqa: E402
+from tests.bench.bench_reconcile import set_one_quantity  # noqa: E402
 from tests.simulator import Simulator  # noqa: E402
 
 TOKEN = "shpat_bench"
@@ -75,23 +75,13 @@ def run(levels: int, mode: str) -> dict[str, float]:
             push(client, changes, QuantityRule())
         else:
             for c in changes:  # the baseline: one mutation per level
-                quantity = {
-                    "inventoryItemId": c.key.inventory_item_id,
-                    "locationId": c.key.location_id,
-                    "quantity": int(c.odoo_quantity),
-                    "changeFromQuantity": None,
-                }
                 client.execute(
                     documents.SET_QUANTITIES,
-                    {
-                        "input": {
-                            "name": "available",
-                            "reason": "correction",
-                            "referenceDocumentUri": "gid://bench/Level/1",
-                            "quantities": [quantity],
-                        },
-                        "key": uuid.uuid4().hex,
-                    },
+                    set_one_quantity(
+                        c.key.inventory_item_id,
+                        c.key.location_id,
+                        int(c.odoo_quantity),
+                    ),
                 )
         wrong = sum(
             sim.level(c.key.inventory_item_id, c.key.location_id)["available"]

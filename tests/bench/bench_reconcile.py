@@ -80,6 +80,72 @@ def shopify_available(item: int, location: int) -> int:
     return (item * 7 + location * 3) % 11
 
 
+def set_one_quantity(
+    item: str, location: str, quantity: int, change_from: int | None = None
+) -> dict[str, Any]:
+    """The variables of one ``inventorySetQuantities`` of one quantity: what a
+    per-record connector sends for each pair (the baselines' mutation)."""
+    return {
+        "input": {
+            "name": "available",
+            "reason": "correction",
+            "referenceDocumentUri": "gid://bench/Level/1",
+            "quantities": [
+                {
+                    "inventoryItemId": item,
+                    "locationId": location,
+                    "quantity": quantity,
+                    "changeFromQuantity": change_from,
+                }
+            ],
+        },
+        "key": uuid.uuid4().hex,
+    }
+
+
+def even_sample(items: list, size: int) -> tuple[list, float]:
+    """``size`` of ``items`` evenly spread (all when ``size`` is 0 or more than
+    there are), and the factor that scales a measure of them to all."""
+    if not 0 < size < len(items):
+        return items, 1.0
+    step = len(items) / size
+    return [items[int(i * step)] for i in range(size)], len(items) / size
+
+
+def print_comparison(
+    base: dict[str, Any],
+    engine: dict[str, Any],
+    memory: tuple[dict[str, Any], dict[str, Any]],
+    pairs: tuple[int, int, int],
+    queries: bool = False,
+) -> None:
+    """The table of a reconciliation benchmark: each measure of the baseline and
+    the engine with the ratio baseline / engine.  ``memory``: the baseline's and
+    the engine's runs under tracemalloc; ``pairs``: how many pairs the baseline
+    was measured on, of how many, and the pairs of its memory run."""
+    sampled, total, memory_pairs = pairs
+    if sampled != total:
+        say(
+            f"BASELINE MEASURED ON {sampled} OF {total} PAIRS (evenly spread) AND "
+            f"EXTRAPOLATED x{total / sampled:.1f} to all pairs"
+        )
+    say(f"baseline peak memory measured on {memory_pairs} pairs")
+    rows = [
+        ("wall_s", base["wall_s"], engine["wall_s"]),
+        ("calls", base["calls"], engine["calls"]),
+        ("cost_points", base["cost"], engine["cost"]),
+        ("simulated_s", base["simulated_s"], engine["simulated_s"]),
+        ("mutations", base["mutations"], engine["mutations"]),
+        ("peak_MiB", memory[0]["peak_mib"], memory[1]["peak_mib"]),
+    ]
+    if queries:
+        rows.insert(1, ("sql_queries", base["queries"], engine["queries"]))
+    say(f"{'':14}{'baseline':>13}{'engine':>13}{'ratio':>10}")
+    for name, before, after in rows:
+        ratio = before / after if after else float("inf")
+        say(f"{name:14}{before:>13.2f}{after:>13.2f}{ratio:>10.2f}x")
+
+
 # -- the simulated shop, in its own process -------------------------------------------
 
 
@@ -313,22 +379,12 @@ def baseline_run(shop: Shop, cat: Catalogue, pairs: list[Pair]) -> dict[str, Any
         level = read_levels(client, [pair.key])[pair.key]
         client.execute(
             documents.SET_QUANTITIES,
-            {
-                "input": {
-                    "name": "available",
-                    "reason": "correction",
-                    "referenceDocumentUri": "gid://bench/Level/1",
-                    "quantities": [
-                        {
-                            "inventoryItemId": pair.key.inventory_item_id,
-                            "locationId": pair.key.location_id,
-                            "quantity": RULE.quantity(cat.odoo[pair.key]),
-                            "changeFromQuantity": level.available,
-                        }
-                    ],
-                },
-                "key": uuid.uuid4().hex,
-            },
+            set_one_quantity(
+                pair.key.inventory_item_id,
+                pair.key.location_id,
+                RULE.quantity(cat.odoo[pair.key]),
+                change_from=level.available,
+            ),
         )
     return {"pairs": len(pairs)}
 
@@ -369,18 +425,23 @@ def say(line: str = "") -> None:
     sys.stdout.write(line + "\n")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_catalogue_options(parser: argparse.ArgumentParser) -> None:
+    """The options of a reconciliation benchmark's catalogue and baseline."""
     parser.add_argument("--pairs", type=int, default=50_000)
     parser.add_argument("--locations", type=int, default=4)
     parser.add_argument("--drift", type=float, default=0.01)
-    parser.add_argument("--chunk-size", type=int, default=2_000)
     parser.add_argument(
         "--baseline-sample",
         type=int,
         default=0,
         help="measure the baseline on this many pairs and extrapolate (0: all)",
     )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_catalogue_options(parser)
+    parser.add_argument("--chunk-size", type=int, default=2_000)
     args = parser.parse_args()
     shop = Shop()
     try:
@@ -413,11 +474,7 @@ def report(shop: Shop, args: argparse.Namespace) -> int:
     engine_memory = measure(shop, run_engine, memory=True)
     cat.restore(shop)
 
-    sample = cat.pairs
-    if 0 < args.baseline_sample < total:
-        step = total / args.baseline_sample
-        sample = [cat.pairs[int(i * step)] for i in range(args.baseline_sample)]
-    scale = total / len(sample)
+    sample, scale = even_sample(cat.pairs, args.baseline_sample)
 
     def run_baseline() -> dict[str, Any]:
         return baseline_run(shop, cat, sample)
@@ -446,24 +503,12 @@ def report(shop: Shop, args: argparse.Namespace) -> int:
         f"{engine['reads']}, mutations {engine['mutations']} "
         f"(target <= {-(-drifts // 250)}), throttled {engine['throttled']}"
     )
-    if scale != 1:
-        say(
-            f"BASELINE MEASURED ON {len(sample)} OF {total} PAIRS (evenly spread) AND "
-            f"EXTRAPOLATED x{scale:.1f} to all pairs"
-        )
-    say(f"baseline peak memory measured on {len(memory_sample)} pairs")
-    say(f"{'':14}{'baseline':>13}{'engine':>13}{'ratio':>10}")
-    rows = [
-        ("wall_s", base["wall_s"], engine["wall_s"]),
-        ("calls", base["calls"], engine["calls"]),
-        ("cost_points", base["cost"], engine["cost"]),
-        ("simulated_s", base["simulated_s"], engine["simulated_s"]),
-        ("mutations", base["mutations"], engine["mutations"]),
-        ("peak_MiB", base_memory["peak_mib"], engine_memory["peak_mib"]),
-    ]
-    for name, before, after in rows:
-        ratio = before / after if after else float("inf")
-        say(f"{name:14}{before:>13.2f}{after:>13.2f}{ratio:>10.2f}x")
+    print_comparison(
+        base,
+        engine,
+        (base_memory, engine_memory),
+        (len(sample), total, len(memory_sample)),
+    )
     say(
         f"throttled responses: baseline {base['throttled']}, "
         f"engine {engine['throttled']}"
