@@ -163,6 +163,12 @@ class PushCase(ShopifyCase):
 
         self.patch(shop_class, "_shopify_client", simulated_client)
 
+    def _simulated_mapping(self, name, locations, direction):
+        """A location of the simulated shop and its mapping to ``locations``:
+        ``(its gid, the mapping)``."""
+        gid = self.sim.add_location(name)
+        return gid, self._mapping(name, locations, direction, shopify_location_gid=gid)
+
     def run_jobs(self, trap, limit=20):
         """Perform the trapped jobs, and the jobs they enqueue, until none is left;
         returns how many ran."""

@@ -198,19 +198,7 @@ class TestPushFaults(PushStockCase):
         """Batches already pushed stay recorded; the rest goes to a new job after
         Shopify's delay, instead of rolling everything back."""
         self.patch(type(self.shop), "_push_max_batches", 2)
-        products = self.env["product.product"].create(
-            [{"name": f"Bulk {n}", "is_storable": True} for n in range(251)]
-        )
-        for product in products:
-            variant = self.sim.add_variant(f"BULK-{product.id}")
-            self.items[product] = variant.inventory_item_id
-            self.sim.set_level(variant.inventory_item_id, self.store)
-            self._link(
-                product,
-                product.id + 10_000,
-                variant_gid=variant.id,
-                inventory_item_gid=variant.inventory_item_id,
-            )
+        products = self._bulk_products(251)
         sim = self.sim
         reads = []
         shop_class = type(self.shop)

@@ -25,18 +25,13 @@ class PushStockCase(PushCase):
     def setUp(self):
         super().setUp()
         sim = self.sim
-        self.store = sim.add_location("Main store")
-        self.outlet = sim.add_location("Outlet")
         # Shopify "Main store" is fed by Odoo Shelf 1 (and its Bin 1), "Outlet" by
         # Shelf 2; the Backroom is mapped to nothing
-        self.main = self._mapping(
-            "Main store",
-            self.shelf_1,
-            "odoo_to_shopify",
-            shopify_location_gid=self.store,
+        self.store, self.main = self._simulated_mapping(
+            "Main store", self.shelf_1, "odoo_to_shopify"
         )
-        self.out = self._mapping(
-            "Outlet", self.shelf_2, "odoo_to_shopify", shopify_location_gid=self.outlet
+        self.outlet, self.out = self._simulated_mapping(
+            "Outlet", self.shelf_2, "odoo_to_shopify"
         )
         self.items = {}
         for number, product in enumerate((self.shirt, self.mug), start=1):
@@ -51,6 +46,23 @@ class PushStockCase(PushCase):
             for location in (self.store, self.outlet):
                 sim.set_level(variant.inventory_item_id, location, available=0)
         sim.reset_stats()
+
+    def _bulk_products(self, count):
+        """``count`` more products, linked, stocked at 0 in the Main store."""
+        products = self.env["product.product"].create(
+            [{"name": f"Bulk {n}", "is_storable": True} for n in range(count)]
+        )
+        for product in products:
+            variant = self.sim.add_variant(f"BULK-{product.id}")
+            self.items[product] = variant.inventory_item_id
+            self.sim.set_level(variant.inventory_item_id, self.store)
+            self._link(
+                product,
+                product.id + 10_000,
+                variant_gid=variant.id,
+                inventory_item_gid=variant.inventory_item_id,
+            )
+        return products
 
     # -- Odoo side --------------------------------------------------------------------
 
@@ -350,19 +362,7 @@ class TestPushStock(PushStockCase):
 
     def test_run_budget_leaves_the_rest_to_a_follow_up_job(self):
         self.patch(type(self.shop), "_push_max_batches", 1)
-        products = self.env["product.product"].create(
-            [{"name": f"Bulk {n}", "is_storable": True} for n in range(251)]
-        )
-        for product in products:
-            variant = self.sim.add_variant(f"BULK-{product.id}")
-            self.items[product] = variant.inventory_item_id
-            self.sim.set_level(variant.inventory_item_id, self.store)
-            self._link(
-                product,
-                product.id + 10_000,
-                variant_gid=variant.id,
-                inventory_item_gid=variant.inventory_item_id,
-            )
+        products = self._bulk_products(251)
         with trap_jobs() as trap:
             self.receive(self.shelf_1, dict.fromkeys(products, 1))
             self.assertEqual(self.commit_and_push(trap), 2)

@@ -30,16 +30,11 @@ CODES = (
 class ReadinessCase(PushCase):
     def setUp(self):
         super().setUp()
-        self.store = self.sim.add_location("Main store")
-        self.outlet = self.sim.add_location("Outlet")
-        self.main = self._mapping(
-            "Main store",
-            self.shelf_1,
-            "odoo_to_shopify",
-            shopify_location_gid=self.store,
+        self.store, self.main = self._simulated_mapping(
+            "Main store", self.shelf_1, "odoo_to_shopify"
         )
-        self.out = self._mapping(
-            "Outlet", self.shelf_2, "odoo_to_shopify", shopify_location_gid=self.outlet
+        self.outlet, self.out = self._simulated_mapping(
+            "Outlet", self.shelf_2, "odoo_to_shopify"
         )
 
     def add(self, sku, title="Default Title", product_title=None, link=True):

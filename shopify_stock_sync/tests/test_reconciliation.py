@@ -35,22 +35,16 @@ class ReconciliationCase(PushCase):
         sim = self.sim
         # every link is a chunk of its own (3 pairs each, chunks of 2)
         self.patch(type(self.shop), "_reconcile_chunk_size", 2)
-        self.store = sim.add_location("Main store")
-        self.outlet = sim.add_location("Outlet")
-        self.popup = sim.add_location("Popup")
         # Odoo owns "Main store" (Shelf 1), Shopify owns "Outlet" (Shelf 2), both own
         # "Popup" (Backroom)
-        self.main = self._mapping(
-            "Main store",
-            self.shelf_1,
-            "odoo_to_shopify",
-            shopify_location_gid=self.store,
+        self.store, self.main = self._simulated_mapping(
+            "Main store", self.shelf_1, "odoo_to_shopify"
         )
-        self.out = self._mapping(
-            "Outlet", self.shelf_2, "shopify_to_odoo", shopify_location_gid=self.outlet
+        self.outlet, self.out = self._simulated_mapping(
+            "Outlet", self.shelf_2, "shopify_to_odoo"
         )
-        self.two_way = self._mapping(
-            "Popup", self.backroom, "two_way", shopify_location_gid=self.popup
+        self.popup, self.two_way = self._simulated_mapping(
+            "Popup", self.backroom, "two_way"
         )
         self.items = {}
         self.links = {}

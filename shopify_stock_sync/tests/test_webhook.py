@@ -41,17 +41,16 @@ class WebhookCase(HttpCase, PushCase):
         sim.clock.advance(max(time.time() - sim.clock.now(), 0))
         sim.webhook_secret = self.SECRET
         self.shop.sudo().api_secret = self.SECRET
-        self.store = sim.add_location("Main store")  # two-way, Odoo Shelf 1
-        self.pos = sim.add_location("POS")  # Shopify's, Odoo Shelf 2
-        self.web = sim.add_location("Web")  # Odoo's, Odoo Backroom
-        self.two = self._mapping(
-            "Main store", self.shelf_1, "two_way", shopify_location_gid=self.store
+        # "Main store": two-way, Odoo Shelf 1; "POS": Shopify's, Odoo Shelf 2; "Web":
+        # Odoo's, Odoo Backroom
+        self.store, self.two = self._simulated_mapping(
+            "Main store", self.shelf_1, "two_way"
         )
-        self.own = self._mapping(
-            "POS", self.shelf_2, "shopify_to_odoo", shopify_location_gid=self.pos
+        self.pos, self.own = self._simulated_mapping(
+            "POS", self.shelf_2, "shopify_to_odoo"
         )
-        self.odoo = self._mapping(
-            "Web", self.backroom, "odoo_to_shopify", shopify_location_gid=self.web
+        self.web, self.odoo = self._simulated_mapping(
+            "Web", self.backroom, "odoo_to_shopify"
         )
         variant = sim.add_variant("SHIRT")
         self.item = variant.inventory_item_id
