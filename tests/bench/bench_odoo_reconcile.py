@@ -39,7 +39,6 @@ import pstats
 import signal
 import sys
 import time
-import tracemalloc
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,12 +58,12 @@ from tests.bench.bench_reconcile import (  # noqa: E402
     Shop,
     add_catalogue_options,
     even_sample,
+    measure,
     print_comparison,
     set_one_quantity,
     shopify_available,
 )
 
-MUTATIONS = ("SetQuantities", "Activate")
 MEMORY_SAMPLE = 500
 
 
@@ -250,33 +249,6 @@ def baseline_run(registry, bench: Bench, pairs) -> dict:
     return {"pairs": len(pairs)}
 
 
-def measure(shop_process: Shop, run, memory: bool = False) -> dict:
-    shop_process("reset")
-    start_sim, start_sql = shop_process.now(), queries()
-    if memory:
-        tracemalloc.start()
-    start = time.perf_counter()
-    result = run()
-    wall = time.perf_counter() - start
-    if memory:
-        result["peak_mib"] = tracemalloc.get_traced_memory()[1] / 2**20
-        tracemalloc.stop()
-    stats = shop_process("stats")
-    ops = stats["by_operation"]
-    result.update(
-        wall_s=wall,
-        queries=queries() - start_sql,
-        calls=stats["calls"],
-        cost=stats["cost"],
-        simulated_s=stats["now"] - start_sim,
-        throttled=stats["throttled"],
-        snapshots=ops.get("BulkRunQuery", 0),
-        reads=ops.get("Levels", 0),
-        mutations=sum(ops.get(name, 0) for name in MUTATIONS),
-    )
-    return result
-
-
 # -- report ------------------------------------------------------------------------
 
 
@@ -297,7 +269,7 @@ def report(registry, shop_process: Shop, args) -> int:
     profile = cProfile.Profile() if args.profile else None
     if profile:
         profile.enable()
-    engine = measure(shop_process, lambda: engine_run(registry, bench))
+    engine = measure(shop_process, lambda: engine_run(registry, bench), queries=queries)
     if profile:
         profile.disable()
         pstats.Stats(profile, stream=sys.stdout).sort_stats("cumulative").print_stats(
@@ -308,7 +280,9 @@ def report(registry, shop_process: Shop, args) -> int:
     engine_memory = measure(shop_process, lambda: engine_run(registry, bench), True)
 
     sample, scale = even_sample(bench.pairs, args.baseline_sample)
-    base = measure(shop_process, lambda: baseline_run(registry, bench, sample))
+    base = measure(
+        shop_process, lambda: baseline_run(registry, bench, sample), queries=queries
+    )
     for name in ("wall_s", "queries", "calls", "cost", "simulated_s", "mutations"):
         base[name] *= scale
     memory_sample = bench.pairs[:MEMORY_SAMPLE]

@@ -389,9 +389,18 @@ def baseline_run(shop: Shop, cat: Catalogue, pairs: list[Pair]) -> dict[str, Any
     return {"pairs": len(pairs)}
 
 
-def measure(shop: Shop, run: Callable[[], dict], memory: bool) -> dict[str, Any]:
+def measure(
+    shop: Shop,
+    run: Callable[[], dict],
+    memory: bool = False,
+    queries: Callable[[], int] | None = None,
+) -> dict[str, Any]:
+    """Run ``run`` and add to its result the wall time, the shop's counters, the
+    peak memory (with ``memory``: tracemalloc on) and, given a counter of SQL
+    queries, how many were made."""
     shop("reset")
     start_sim = shop.now()
+    start_sql = queries() if queries else 0
     if memory:
         tracemalloc.start()
     start = time.perf_counter()
@@ -405,6 +414,7 @@ def measure(shop: Shop, run: Callable[[], dict], memory: bool) -> dict[str, Any]
     ops = stats["by_operation"]
     result.update(
         wall_s=wall,
+        queries=queries() - start_sql if queries else 0,
         calls=stats["calls"],
         cost=stats["cost"],
         simulated_s=stats["now"] - start_sim,
