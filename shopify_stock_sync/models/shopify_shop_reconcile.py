@@ -47,37 +47,44 @@ class ShopifyShop(models.Model):
     finding_open_count = fields.Integer(compute="_compute_reconciliation")
 
     def _compute_reconciliation(self):
-        Run = self.env["shopify.reconciliation.run"]
         groups = self.env["shopify.reconciliation.finding"]._read_group(
-            Domain("shop_id", "in", self.ids) & Domain("resolved", "=", False),
+            Domain("shop_id", "in", self._origin.ids) & Domain("resolved", "=", False),
             ["shop_id"],
             ["__count"],
         )
         findings = {shop.id: count for shop, count in groups}
+        last = self._last_runs()
+        scheduling = self._last_runs(Domain("state", "!=", "cancelled"))
         for shop in self:
-            shop.last_run_id = Run.search(
-                Domain("shop_id", "=", shop.id) & Domain("dry_run", "=", False),
-                limit=1,
+            saved = shop._origin.id  # the record behind a form's (none when new)
+            shop.last_run_id = last.get(saved, False)
+            shop.reconcile_next_at = shop._reconcile_next_at(
+                scheduling.get(saved, False)
             )
-            shop.reconcile_next_at = shop._reconcile_next_at()
-            shop.finding_open_count = findings.get(shop.id, 0)
+            shop.finding_open_count = findings.get(saved, 0)
 
-    def _reconcile_next_at(self):
-        """When the shop is due for a scheduled run (now if it never ran); False
-        when its scheduled runs are stopped."""
+    def _last_runs(self, domain=Domain.TRUE):
+        """``{shop id: its latest run}`` of these shops (saved ones; dry runs aside,
+        those in ``domain`` only), in one grouped query."""
+        Run = self.env["shopify.reconciliation.run"].sudo()
+        groups = Run._read_group(
+            Domain("shop_id", "in", self._origin.ids)
+            & Domain("dry_run", "=", False)
+            & domain,
+            ["shop_id"],
+            ["id:max"],
+        )
+        return {shop.id: Run.browse(run_id) for shop, run_id in groups}
+
+    def _reconcile_next_at(self, last=None):
+        """When the shop is due for a scheduled run (now if it never ran), after
+        ``last``, its latest run that was not cancelled (looked up when not given);
+        False when its scheduled runs are stopped."""
         self.ensure_one()
         if not self.active or self.reconcile_interval <= 0 or not self.id:
             return False
-        last = (
-            self.env["shopify.reconciliation.run"]
-            .sudo()
-            .search(
-                Domain("shop_id", "=", self.id)
-                & Domain("dry_run", "=", False)
-                & Domain("state", "!=", "cancelled"),
-                limit=1,
-            )
-        )
+        if last is None:
+            last = self._last_runs(Domain("state", "!=", "cancelled")).get(self.id)
         if not last:
             return fields.Datetime.now()
         return (last.started_at or last.create_date) + timedelta(
@@ -96,8 +103,9 @@ class ShopifyShop(models.Model):
         shops = self.sudo().search(
             Domain("active", "=", True) & Domain("reconcile_interval", ">", 0)
         )
+        scheduling = shops._last_runs(Domain("state", "!=", "cancelled"))
         for shop in shops:
-            due = shop._reconcile_next_at()
+            due = shop._reconcile_next_at(scheduling.get(shop.id, False))
             if shop.id in busy or not due or due > now + DUE_TOLERANCE:
                 continue
             started |= Run._start(shop, trigger="cron")

@@ -323,6 +323,28 @@ class ReconciliationCase(PushCase):
         self.shop.reconcile_interval = 0
         self.assertFalse(self.shop.reconcile_next_at)
 
+    def test_schedule_shown_for_saved_new_and_edited_shops(self):
+        self.shop.reconcile_interval = 2
+        dry = self.reconcile(dry_run=True)
+        run = self.reconcile()
+        self.assertTrue(dry.id < run.id and run.started_at)
+        shop = self.shop
+        shop.invalidate_recordset()
+        self.assertEqual(shop.last_run_id, run)  # dry runs do not count
+        self.assertEqual(shop.reconcile_next_at, run.started_at + timedelta(hours=2))
+        # neither a cancelled run nor a dry run counts: the shop is due at once
+        run.state = "cancelled"
+        shop.invalidate_recordset()
+        self.assertLessEqual(shop.reconcile_next_at, fields.Datetime.now())
+        # a shop being created has no runs; a shop being edited shows its own
+        draft = self.env["shopify.shop"].new({"name": "Draft"})
+        self.assertEqual(
+            (draft.last_run_id, draft.reconcile_next_at, draft.finding_open_count),
+            (self.Run, False, 0),
+        )
+        edited = self.env["shopify.shop"].new(origin=shop)
+        self.assertEqual(edited.last_run_id, run)
+
     # -- findings ----------------------------------------------------------------------
 
     def test_findings_listed_once_and_resolved(self):
