@@ -365,7 +365,7 @@ def _correction(
 
 
 def _describe(placements: Sequence[Placement]) -> str:
-    return ", ".join(f"{p.quantity:+g} at {p.location}" for p in placements)
+    return ", ".join(f"{p.quantity:+g} at {p.label}" for p in placements)
 
 
 def baseline(

@@ -20,23 +20,31 @@ one number.  The rule:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
 class OdooStock:
-    """One Odoo location of a mapping (the caller's id or name) and its on hand."""
+    """One Odoo location of a mapping (the caller's id or name) and its on hand;
+    ``name``, when the id is not one, is what people read."""
 
     location: str
     quantity: float
+    name: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
 class Placement:
-    """Add ``quantity`` units (negative: remove) at ``location``."""
+    """Add ``quantity`` units (negative: remove) at ``location`` (``name``: as
+    people read it, when given)."""
 
     location: str
     quantity: float
+    name: str = field(default="", repr=False)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.location
 
 
 def place(delta: float, stock: Sequence[OdooStock]) -> tuple[Placement, ...]:
@@ -45,8 +53,9 @@ def place(delta: float, stock: Sequence[OdooStock]) -> tuple[Placement, ...]:
         return ()
     if not stock:
         raise ValueError("An adjustment needs at least one Odoo location.")
+    names = {entry.location: entry.name for entry in stock}
     if delta > 0:
-        return (Placement(stock[0].location, delta),)
+        return (Placement(stock[0].location, delta, names[stock[0].location]),)
     taken: dict[str, float] = {}
     remaining = -delta
     for entry in stock:
@@ -59,5 +68,7 @@ def place(delta: float, stock: Sequence[OdooStock]) -> tuple[Placement, ...]:
         taken[first] = taken.get(first, 0.0) + remaining
     order = list(dict.fromkeys(entry.location for entry in stock))
     return tuple(
-        Placement(location, -taken[location]) for location in order if location in taken
+        Placement(location, -taken[location], names[location])
+        for location in order
+        if location in taken
     )

@@ -316,9 +316,10 @@ class ShopifyReconciliationRun(models.Model):
             cursor.covers,
         )
         if delta.resolved:
-            Findings.search(
-                shop_findings & Domain("key", "in", list(delta.resolved))
-            ).write({"resolved": True, "resolved_at": fields.Datetime.now()})
+            resolved = set(delta.resolved)
+            open_findings.filtered(lambda f: f.key in resolved).write(
+                {"resolved": True, "resolved_at": fields.Datetime.now()}
+            )
         state = {
             RunState.DONE: "done",
             RunState.DONE_WITH_FAILURES: "done_with_failures",
@@ -688,6 +689,11 @@ class ShopifyReconciliationRun(models.Model):
                 raise UserError(
                     self.env._("Odoo asked for a confirmation of the count")
                 )
+            # other mappings (another shop) covering these locations still push
+            self.env["shopify.stock.change"].sudo()._record_for_other_mappings(
+                {(product.id, line.location.id) for line in adjustment.lines},
+                self.env["shopify.location.mapping"].browse(adjustment.pair.mapping_id),
+            )
         return ""
 
     def _record_lines(self, mismatches, links):

@@ -159,6 +159,16 @@ class ShopifyStockChange(models.Model):
     # -- recording ------------------------------------------------------------------
 
     @api.model
+    def _record_for_other_mappings(self, pairs, mapping):
+        """Changes of (product, location) ``pairs`` that ``mapping`` itself made
+        (an adjustment following Shopify, which the quant hook skipped): recorded
+        for every other mapping they concern (another shop covering the same Odoo
+        locations still pushes them)."""
+        rows = [
+            row for row in self._resolve_quant_changes(pairs) if row[2] != mapping.id
+        ]
+        return self._record(rows)
+
     def _record(self, rows):
         """Insert one change per ``(shop, link, mapping)`` row and enqueue one push
         job per shop concerned; returns the shops.  One insert, whatever the number

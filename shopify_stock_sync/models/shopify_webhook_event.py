@@ -300,25 +300,19 @@ class ShopifyWebhookEvent(models.Model):
         if not level:
             return level, inbound.InboundLevel(**values)
         self.level_id = level
-        locations = mapping.location_ids
         product = link.product_id.sudo().with_company(mapping.company_id)
         values.update(
             subject=level._engine_subject(),
             conflict_rule=inbound.ConflictRule(mapping.conflict_rule or "odoo_wins"),
             known=level._engine_known(),
             recent_pushes=pushes_from_json(level.shopify_recent_pushes),
-            odoo_quantity=product.with_context(location=locations.ids)[
-                shop.quantity_basis
+            odoo_quantity=mapping._odoo_quantities(product, shop.quantity_basis)[
+                product.id
             ],
             odoo_quantity_at_sync=level.odoo_quantity if level.synced_at else None,
             odoo_stock=tuple(
-                OdooStock(
-                    str(location.id),
-                    product.with_context(
-                        location=location.id, strict=True
-                    ).qty_available,
-                )
-                for location in locations
+                OdooStock(str(location.id), quantity, location.complete_name)
+                for location, quantity in mapping._odoo_stock(product)
             ),
         )
         return level, inbound.InboundLevel(**values)
@@ -386,12 +380,9 @@ class ShopifyWebhookEvent(models.Model):
                 )
             quant.with_context(inventory_name=reference).action_apply_inventory()
         # the same Odoo locations in other mappings (another shop) still push
-        Change = self.env["shopify.stock.change"].sudo()
-        rows = [
-            row for row in Change._resolve_quant_changes(pairs) if row[2] != mapping.id
-        ]
-        if rows:
-            Change._record(rows)
+        self.env["shopify.stock.change"].sudo()._record_for_other_mappings(
+            pairs, mapping
+        )
 
     def _finish(self, kind, message, review=False, adjustment=0.0):
         self.write(

@@ -186,6 +186,36 @@ class ReconciliationCase(PushCase):
         self.assertNotIn((self.mug.id, self.shelf_2.id), collected)
         self.assertEqual(self.shopify(self.mug, self.outlet, "on_hand"), 8)
 
+    def test_adjustment_still_pushed_by_another_shop(self):
+        """Odoo follows Shopify at a location another shop sells from: that shop's
+        push is told, as for any stock change."""
+        other = self.env["shopify.shop"].create(
+            {"name": "Other shop", "domain": "other-shop.myshopify.com"}
+        )
+        other_mapping = self._mapping(
+            "Other outlet", self.shelf_2, "odoo_to_shopify", shop=other
+        )
+        self._link(
+            self.mug,
+            99,
+            shop=other,
+            variant_gid="gid://shopify/ProductVariant/990",
+            inventory_item_gid="gid://shopify/InventoryItem/990",
+        )
+        self.env["shopify.stock.change"].search([]).unlink()
+        self.sim.edit_on_hand(self.items[self.mug], self.outlet, value=8)
+        pushes = []
+        with mock.patch.object(
+            type(other), "_enqueue_push", lambda shops, eta=None: pushes.append(shops)
+        ):
+            run = self.reconcile()
+        self.assertIn(other, pushes)  # the other shop's push is started
+        self.assertEqual(run.line_ids.action, "adjust")
+        self.assertEqual(self.on_hand(self.mug, self.shelf_2), 8)
+        changes = self.env["shopify.stock.change"].search([])
+        self.assertEqual(changes.mapping_id, other_mapping)
+        self.assertEqual(changes.link_id.product_id, self.mug)
+
     def test_two_way_only_reported(self):
         self.set(self.shirt, self.popup, 1)
         run = self.reconcile()

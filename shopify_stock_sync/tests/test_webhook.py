@@ -355,6 +355,32 @@ class TestWebhookDecisions(WebhookCase):
         self.assertEqual(move.quantity, 3)
         self.assertIn("-3", event.message)
 
+    def test_removal_taken_from_child_locations_too(self):
+        """Stock kept in a bin under the mapped location: units Shopify removes are
+        taken from the location, then the bin, never below zero while they hold
+        some; the message names the locations."""
+        bin_2 = self.env["stock.location"].create(
+            {"name": "Bin 2", "location_id": self.shelf_2.id, "usage": "internal"}
+        )
+        Quant = self.env["stock.quant"]
+        Quant._update_available_quantity(self.shirt, self.shelf_2, -8.0)
+        Quant._update_available_quantity(self.shirt, bin_2, 8.0)
+        self.start_in_step()
+        self.sim.edit_on_hand(self.item, self.pos, -5)
+        self.assertEqual(self.deliver(), [200])
+        (event,) = self.process()
+        self.assertEqual(event.kind, "correction", event.message)
+        strict = self.shirt.with_context(strict=True)
+        self.assertEqual(
+            (
+                strict.with_context(location=self.shelf_2.id).qty_available,
+                strict.with_context(location=bin_2.id).qty_available,
+            ),
+            (0.0, 5.0),
+        )
+        self.assertIn(f"-2 at {self.shelf_2.complete_name}", event.message)
+        self.assertIn(f"-3 at {bin_2.complete_name}", event.message)
+
     def test_correction_on_two_way_not_pushed_back(self):
         self.start_in_step()
         self.sim.edit_on_hand(self.item, self.store, 5)
