@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # The odoo tier of tests/run.sh: the addon installed and tested in a real Odoo 19.
-# Steps 1 and 3 are the functions of tests/odoo_env.sh (shared with tests/bench/bench_odoo.sh).
+# The steps are the functions of tests/odoo_env.sh (shared with run.sh and the benchmarks).
 #
-#   1. find a Python that imports Odoo 19 ($ODOO_PYTHON, python3, or the interpreter of the
-#      `odoo` script on PATH); without one, say so on one line and exit 0;
-#   2. fetch queue_job 19.0 into .cache/odoo-addons (once) and make sure that Python has
-#      pytest-odoo, openupgradelib and graphql-core (the Shopify simulator of tests/,
-#      which the addon's tests run against);
-#   3. start a throwaway PostgreSQL cluster on a free port of 127.0.0.1 (removed on exit);
+#   1. a Python running Odoo 19: $ODOO_PYTHON when set, else the runtime the project
+#      builds (once, again only when its inputs change) under .cache/odoo19 from ODOO_SRC
+#      (default: the Odoo 19.0 tarball of ../shared/odoo19/src);
+#   2. the test packages of tests/requirements-odoo.txt at their exact versions, and
+#      queue_job 19.0 in .cache/odoo-addons;
+#   3. a throwaway PostgreSQL cluster on a free port of 127.0.0.1 (removed on exit);
 #   4. install shopify_stock_sync (with stock and queue_job) in a new database, and fail on
 #      any WARNING, ERROR or CRITICAL line in Odoo's log;
-#   5. run shopify_stock_sync/tests with pytest-odoo against that database.
+#   5. run shopify_stock_sync/tests with pytest-odoo against that database (or the pytest
+#      arguments given: `bash tests/odoo_tier.sh shopify_stock_sync/tests/test_shop.py`).
 #
+# The tier never skips by itself: without an Odoo 19 it fails and says why.  SKIP_ODOO=1
+# skips it on purpose, and the last line says so.
 # Last line: "odoo: N passed, M failed, K skipped" (or the reason it failed or was skipped).
 # Exits non-zero when the install or a test fails.
 set -euo pipefail
@@ -21,11 +24,6 @@ repo=$(pwd -P)
 addon=shopify_stock_sync
 db=${addon}_test
 db_role=odoo
-queue_job_spec='odoo-addon-queue-job==19.0.*'
-pytest_odoo_spec='pytest-odoo==2.3.0'
-# the simulator's GraphQL engine, pinned as for the plain-Python tiers
-graphql_spec=$(grep -E '^graphql-core==' tests/requirements.txt || echo graphql-core)
-addons_cache=$repo/.cache/odoo-addons
 # shellcheck source=tests/odoo_env.sh
 . tests/odoo_env.sh
 
@@ -34,14 +32,18 @@ fail() {
     exit 1
 }
 
-# --- 1. an importable Odoo 19 --------------------------------------------------------------
-
-if ! odoo_python; then
-    echo "odoo: skipped: no Odoo 19 importable (set ODOO_PYTHON or put an Odoo 19 'odoo' script on PATH)"
+if [ -n "${SKIP_ODOO:-}" ]; then
+    echo "odoo: skipped on purpose (SKIP_ODOO=$SKIP_ODOO): no Odoo test ran"
     exit 0
 fi
+
+# --- 1. Odoo 19, 2. its test packages -------------------------------------------------------
+
+start=$SECONDS
+odoo_python || fail "no Odoo 19: $odoo_error"
+odoo_test_packages || fail "$odoo_error"
 odoo_core_addons || fail "the Odoo 19 of $py has no 'stock' addon"
-echo "odoo: using $py (Odoo $(cd / && "$py" -c 'import odoo.release as r; print(r.version)'))"
+echo "odoo: using $py (Odoo $(cd / && "$py" -c 'import odoo.release as r; print(r.version)'), ready in $((SECONDS - start)) s)"
 
 # Everything of this run (cluster, filestore, logs) lives in $work, removed on exit.
 work=$(mktemp -d "${TMPDIR:-/tmp}/odoo-tier.XXXXXX")
@@ -55,27 +57,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 141' PIPE
-
-# --- 2. queue_job 19.0, pytest-odoo, openupgradelib, graphql-core ---------------------------
-
-pip_log=$work/pip.log
-
-queue_job_dir=$addons_cache/odoo/addons
-if ! grep -qs '"version": "19\.0\.' "$queue_job_dir/queue_job/__manifest__.py"; then
-    rm -rf "$addons_cache"
-    "$py" -m pip install --no-deps --target "$addons_cache" "$queue_job_spec" >"$pip_log" 2>&1 ||
-        { cat "$pip_log"; fail "could not install $queue_job_spec into .cache/odoo-addons"; }
-fi
-
-if ! (cd / && "$py" -c 'import pytest_odoo, openupgradelib') >/dev/null 2>&1; then
-    "$py" -m pip install "$pytest_odoo_spec" openupgradelib >"$pip_log" 2>&1 ||
-        { cat "$pip_log"; fail "could not install $pytest_odoo_spec and openupgradelib for $py"; }
-fi
-
-if ! (cd / && "$py" -c 'import graphql') >/dev/null 2>&1; then
-    "$py" -m pip install "$graphql_spec" >"$pip_log" 2>&1 ||
-        { cat "$pip_log"; fail "could not install $graphql_spec for $py"; }
-fi
 
 addons_path=$odoo_addons,$queue_job_dir,$repo
 
@@ -126,7 +107,7 @@ pytest_log=$work/pytest.log
 rc=0
 "$py" -m pytest -c "$work/pytest.ini" --rootdir="$repo" -p odoo -ra --odoo-http \
     --odoo-config="$work/odoo.conf" --odoo-database="$db" --odoo-addons-path="$addons_path" \
-    "$addon/tests" >"$pytest_log" 2>&1 || rc=$?
+    "${@:-$addon/tests}" >"$pytest_log" 2>&1 || rc=$?
 
 summary=$(grep -E '[0-9]+ (passed|failed|errors?|skipped)|no tests ran' "$pytest_log" | tail -n 1 || true)
 count() { grep -oE "[0-9]+ $1" <<<"$summary" | grep -oE '[0-9]+' || echo 0; }

@@ -4,11 +4,11 @@
 #   bash tests/bench/bench_odoo.sh SCRIPT [its options]
 #   bash tests/bench/bench_odoo.sh bench_odoo_push.py --sizes 1000 --runner-seconds 0
 #
-# Like tests/odoo_tier.sh (with the functions of tests/odoo_env.sh): finds a Python that
-# imports Odoo 19 ($ODOO_PYTHON, python3, or the interpreter of the `odoo` script on PATH),
-# starts a throwaway PostgreSQL cluster on 127.0.0.1 (removed on exit), installs
-# shopify_stock_sync with stock and queue_job (from .cache/odoo-addons, fetched by the odoo
-# tier) in a new database, then runs SCRIPT (a file of tests/bench) with that Python as
+# Like tests/odoo_tier.sh (with the functions of tests/odoo_env.sh): takes the Odoo 19 of
+# the odoo tier ($ODOO_PYTHON, or the runtime the project builds under .cache/odoo19) with
+# its test packages and queue_job, starts a throwaway PostgreSQL cluster on 127.0.0.1
+# (removed on exit), installs shopify_stock_sync with stock and queue_job in a new
+# database, then runs SCRIPT (a file of tests/bench) with that Python as
 # `SCRIPT --config odoo.conf --db DB [its options]`.  Slow (minutes); not part of
 # tests/run.sh.
 # The addon benchmarked is the one committed at HEAD (git archive), so that work in
@@ -18,7 +18,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd -P)
 db=shopify_stock_sync_bench
-queue_job_dir=$repo/.cache/odoo-addons/odoo/addons
 # shellcheck source=tests/odoo_env.sh
 . tests/odoo_env.sh
 
@@ -38,10 +37,8 @@ case $script in
 esac
 [ -f "$repo/tests/bench/$script" ] || fail "no $script in tests/bench ($usage)"
 
-odoo_python || fail "no Odoo 19 importable (set ODOO_PYTHON or put an Odoo 19 'odoo' script on PATH)"
-grep -qs '"version": "19\.0\.' "$queue_job_dir/queue_job/__manifest__.py" ||
-    fail "no queue_job 19.0 in .cache/odoo-addons: run 'bash tests/odoo_tier.sh' once"
-(cd / && "$py" -c 'import graphql') >/dev/null 2>&1 || fail "$py has no graphql-core (run the odoo tier once)"
+odoo_python || fail "no Odoo 19: $odoo_error"
+odoo_test_packages || fail "$odoo_error"
 odoo_core_addons || fail "the Odoo 19 of $py has no 'stock' addon"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/odoo-bench.XXXXXX")
