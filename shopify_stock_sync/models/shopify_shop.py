@@ -8,6 +8,7 @@ rule and the location list all come from the engine.
 
 import ast
 import logging
+import os
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -26,6 +27,7 @@ from ..engine.shopify.client import (
     validate_api_version,
 )
 from ..engine.shopify.errors import ConfigurationError, ShopifyError
+from ..engine.shopify.sandbox import SANDBOX_VARIABLE, sandbox_route
 
 _logger = logging.getLogger(__name__)
 
@@ -56,6 +58,18 @@ BASES = [
     (Basis.ON_HAND.value, "On hand"),
     (Basis.FORECAST.value, "Forecasted"),
 ]
+
+
+def _read_sandbox_route():
+    """The sandbox route of this server process (``bash run.sh``), read once at start."""
+    try:
+        return sandbox_route(os.environ.get(SANDBOX_VARIABLE))
+    except ConfigurationError as exc:
+        _logger.error("Sandbox route ignored: %s", exc)
+        return None
+
+
+SANDBOX = _read_sandbox_route()
 
 
 def in_test_mode():
@@ -183,6 +197,12 @@ class ShopifyShop(models.Model):
         tracking=True,
     )
     state_reason = fields.Text(string="Connection Status", readonly=True, copy=False)
+    is_sandbox = fields.Boolean(
+        compute="_compute_is_sandbox",
+        help="This server was started by run.sh with this shop as its sandbox: it "
+        "talks to the bundled Shopify simulator, not to Shopify.",
+    )
+    sandbox_page_url = fields.Char(compute="_compute_is_sandbox")
     shopify_shop_name = fields.Char(string="Name in Shopify", readonly=True, copy=False)
     granted_scopes = fields.Char(readonly=True, copy=False)
     missing_scopes = fields.Char(readonly=True, copy=False)
@@ -300,14 +320,18 @@ class ShopifyShop(models.Model):
             ) from None
         return domain
 
-    @api.model
     def _shopify_base_url_override(self):
-        """The base URL to call instead of https://<domain>, for tests only.
+        """The base URL to call instead of https://<domain>: the simulator's, or None.
 
-        The ``shopify_stock_sync.base_url_override`` parameter points the client at
-        the Shopify simulator on loopback; it is ignored unless Odoo runs tests, so
-        it can never divert a production shop's credentials.
+        Two ways only, neither a database setting that could divert a real shop: the
+        sandbox of ``bash run.sh`` (the server's ``SHOPIFY_STOCK_SYNC_SANDBOX``, for
+        its own domain only, on loopback), and, while Odoo runs tests, the
+        ``shopify_stock_sync.base_url_override`` parameter.
         """
+        self.ensure_one()
+        sandbox = SANDBOX and SANDBOX.base_url_for(self.domain)
+        if sandbox:
+            return sandbox
         if not in_test_mode():
             return None
         param = self.env["ir.config_parameter"].sudo()
@@ -339,6 +363,12 @@ class ShopifyShop(models.Model):
             )
         except ConfigurationError as exc:
             raise UserError(str(exc)) from None
+
+    @api.depends("domain")
+    def _compute_is_sandbox(self):
+        for shop in self:
+            shop.is_sandbox = bool(SANDBOX and SANDBOX.base_url_for(shop.domain))
+            shop.sandbox_page_url = SANDBOX.page_url if shop.is_sandbox else False
 
     # -- ORM ------------------------------------------------------------------------
 

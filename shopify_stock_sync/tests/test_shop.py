@@ -11,6 +11,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.shopify_stock_sync.engine.rule import Basis, QuantityRule
 from odoo.addons.shopify_stock_sync.engine.shopify.client import DEFAULT_API_VERSION
+from odoo.addons.shopify_stock_sync.engine.shopify.sandbox import sandbox_route
 from odoo.addons.shopify_stock_sync.models import shopify_shop
 
 from .common import ShopifyCase
@@ -151,6 +152,35 @@ class TestShop(ShopifyCase):
             "needs both the app's client id and its client secret",
             str(caught.exception),
         )
+
+    def test_sandbox_route_only_for_its_domain(self):
+        """The run.sh sandbox routes its own domain to the simulator, no other shop."""
+        route = sandbox_route("sandbox-shop.myshopify.com=http://127.0.0.1:8070")
+        sandbox = self.env["shopify.shop"].create(
+            {"name": "Sandbox", "domain": "sandbox-shop.myshopify.com"}
+        )
+        self.shop.write({"auth_method": "admin_token", "access_token": "x"})
+        sandbox.write({"auth_method": "admin_token", "access_token": "x"})
+        with (
+            patch.object(shopify_shop, "SANDBOX", route),
+            patch.object(shopify_shop, "in_test_mode", return_value=False),
+        ):
+            self.assertTrue(
+                sandbox._shopify_client().graphql_url.startswith(
+                    "http://127.0.0.1:8070/admin/api/"
+                )
+            )
+            self.assertTrue(
+                self.shop._shopify_client().graphql_url.startswith(
+                    "https://main-shop.myshopify.com/"
+                )
+            )
+            shops = sandbox | self.shop
+            shops.invalidate_recordset(["is_sandbox", "sandbox_page_url"])
+            self.assertEqual(shops.mapped("is_sandbox"), [True, False])
+            self.assertEqual(sandbox.sandbox_page_url, "http://127.0.0.1:8070/sandbox")
+        sandbox.invalidate_recordset(["is_sandbox"])
+        self.assertFalse(sandbox.is_sandbox)
 
     def test_base_url_override_only_in_tests(self):
         self.env["ir.config_parameter"].set_param(

@@ -556,8 +556,9 @@ class TestWebhookBurst(WebhookCase):
             seconds[int(len(seconds) * 0.99) - 1],
             seconds[-1],
         )
+        # Counts and statuses only: how fast is a benchmark's question
+        # (tests/bench/bench_odoo.sh bench_odoo_webhook.py), not a test's.
         self.assertEqual(statuses, [200] * self.COUNT)
-        self.assertLess(seconds[-1], 1.0)
         self.assertFalse(self.sim.webhooks.payloads())
         self.assertEqual(self.Event.search_count([]), self.COUNT)
         self.assertEqual(

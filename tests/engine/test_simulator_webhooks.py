@@ -282,7 +282,7 @@ def test_a_set_by_the_api_queues_a_signed_level_update(shop, api, receiver, stoc
     assert verify(receiver.received[0][0], receiver.received[0][1], [SECRET]) == 0
     assert shop.webhooks.pending == []
     [sent_record] = shop.webhooks.sent
-    assert sent_record.status == 200 and sent_record.seconds < 1.0
+    assert sent_record.status == 200
 
 
 def test_a_wrong_secret_does_not_verify(shop, receiver, stocked):
