@@ -12,10 +12,6 @@ simulator.
 SandboxRoute(domain='sandbox-shop.myshopify.com', base_url='http://127.0.0.1:8070')
 >>> sandbox_route("") is None
 True
->>> sandbox_route("x.myshopify.com=https://example.com")
-Traceback (most recent call last):
-...
-shopify_stock_sync.engine.shopify.errors.ConfigurationError: SHOPIFY_STOCK_SYNC_SANDBOX ...
 """
 
 from __future__ import annotations
