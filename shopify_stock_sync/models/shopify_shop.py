@@ -61,7 +61,7 @@ BASES = [
 
 
 def _read_sandbox_route():
-    """The sandbox route of this server process (``bash run.sh``), read once at start."""
+    """The sandbox route of this server (``bash run.sh``), read once at start."""
     try:
         return sandbox_route(os.environ.get(SANDBOX_VARIABLE))
     except ConfigurationError as exc:
