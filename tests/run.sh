@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Every test of the project, in three tiers, one summary line each:
+# Every test of the project, in four tiers, one summary line each:
 #   static  ruff, pylint-odoo, OCA checks, whool, README rendering, addon consistency
 #   engine  the plain-Python engine against the Shopify simulator (no Odoo needed),
 #           with branch coverage of shopify_stock_sync/engine
 #   odoo    the addon installed and tested in a real Odoo 19, which the project builds
 #           under .cache/odoo19 when ODOO_PYTHON names none; it fails without one, and
 #           skips only when asked (SKIP_ODOO=1)
+#   sandbox bash run.sh started on free ports: a receipt reaches the simulator, a sale
+#           there reaches Odoo, Ctrl-C stops everything (skipped with SKIP_ODOO too)
 # Exits non-zero when any tier fails.  .ci/run runs exactly this.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -81,6 +83,13 @@ fi
 if [ "$odoo_rc" -ne 0 ]; then
     status=1
     [ -z "$odoo_line" ] && failed_total=$((failed_total + 1))
+fi
+
+# The sandbox of run.sh, started as a merchant starts it (it needs the Odoo of the odoo tier).
+if [ -n "${SKIP_ODOO:-}" ]; then
+    echo "sandbox: skipped on purpose (SKIP_ODOO=$SKIP_ODOO): it runs Odoo"
+else
+    tier sandbox "" -- "$py" -m pytest -q -p no:cacheprovider tests/sandbox
 fi
 
 if grep -q '^odoo: skipped' "$log_dir/odoo.log"; then
