@@ -23,10 +23,12 @@
 #                           pg_error to the reason and returns 1
 #   pg_cluster_stop DIR     stops the cluster of DIR if it runs (for an EXIT trap)
 
+# is_odoo19 PYTHON: whether PYTHON imports Odoo 19.0 (by what it prints, not only its exit code).
 is_odoo19() {
-    [ -n "$1" ] && command -v "$1" >/dev/null 2>&1 &&
-        (cd / && "$1" -c 'import sys, odoo.release as r; sys.exit(tuple(r.version_info[:2]) != (19, 0))') \
-            >/dev/null 2>&1
+    local python
+    python=$(command -v "$1" 2>/dev/null) || return 1
+    [ "${python#/}" != "$python" ] || python=$PWD/$python
+    [ "$(cd / && "$python" -c 'import odoo.release as r; print("odoo", *r.version_info[:2])' 2>/dev/null)" = "odoo 19 0" ]
 }
 
 # --- the Odoo 19 runtime ------------------------------------------------------------------
@@ -97,19 +99,26 @@ odoo_source() {
         { odoo_error="$spec is not Odoo 19.0 ($(grep -m1 '^version_info' "$odoo_src/odoo/release.py"))"; return 1; }
 }
 
+# odoo_requirements FILE: Odoo's requirements.txt as the runtime installs it (printed):
+# psycopg2-binary for psycopg2, without ODOO_REQUIREMENTS_LEFT_OUT; pip evaluates the
+# markers (python_version, sys_platform) for the running Python.
+odoo_requirements() {
+    local left_out
+    left_out=$(tr ' ' '|' <<<"$ODOO_REQUIREMENTS_LEFT_OUT")
+    sed -E -e 's/^psycopg2([ =<>!~;]|$)/psycopg2-binary\1/' "$1" | grep -viE "^($left_out)([ =<>!~;]|$)"
+}
+
 # odoo_runtime: sets py to the Python of a virtualenv under .cache/odoo19 running the Odoo of
 # odoo_source, with Odoo's requirements (markers evaluated for this Python, psycopg2-binary
 # for psycopg2, ODOO_REQUIREMENTS_LEFT_OUT left out).  Built again only when its stamp
 # (source, filtered requirements, Python) changes.  PYTHON picks the interpreter.
 odoo_runtime() {
-    local cache=$repo/.cache/odoo19 base_python stamp venv left_out name
+    local cache=$repo/.cache/odoo19 base_python stamp venv name
     odoo_source || return 1
     base_python=$(command -v "${PYTHON:-python3}") ||
         { odoo_error="no ${PYTHON:-python3} to build the Odoo runtime with"; return 1; }
     mkdir -p "$cache"
-    left_out=$(tr ' ' '|' <<<"$ODOO_REQUIREMENTS_LEFT_OUT")
-    sed -E -e 's/^psycopg2==/psycopg2-binary==/' "$odoo_src/requirements.txt" |
-        grep -viE "^($left_out)\b" >"$cache/requirements.txt"
+    odoo_requirements "$odoo_src/requirements.txt" >"$cache/requirements.txt"
     stamp=$({
         echo "$odoo_src_id"
         cat "$cache/requirements.txt"
@@ -147,6 +156,7 @@ odoo_python() {
         is_odoo19 "$ODOO_PYTHON" ||
             { odoo_error="ODOO_PYTHON=$ODOO_PYTHON does not import Odoo 19"; return 1; }
         py=$(command -v "$ODOO_PYTHON")
+        [ "${py#/}" != "$py" ] || py=$PWD/$py
         return 0
     fi
     odoo_runtime
