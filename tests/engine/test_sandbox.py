@@ -29,6 +29,7 @@ from tests.simulator import Simulator, sandbox_page
 from tests.simulator.persist import StateError, dump, load, shop_bytes
 from tests.simulator.raw import RawClient
 from tests.simulator.receiver import Receiver
+from tests.simulator.sandbox import Sandbox
 from tests.simulator.sandbox_seed import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -361,7 +362,7 @@ def test_a_body_that_is_no_json_object_is_answered_400(page, body, message):
     answer = requests.post(
         base + "/sandbox/sell",
         data=body,
-        headers={"Content-Type": "application/json"},
+        headers={"content-type": "application/json"},  # names in any case
         timeout=10,
     )
     assert answer.status_code == 400
@@ -400,6 +401,48 @@ def test_the_simulator_listens_on_loopback_only():
         Simulator(host="0.0.0.0")
 
 
+# The process's background work, in process ------------------------------------------
+
+
+def test_deliveries_reach_loopback_only_and_a_failure_says_so(seeded, tmp_path):
+    sim, made = seeded
+    failing, answering = Receiver(status=500), Receiver()
+    try:
+        sim.add_subscription("INVENTORY_LEVELS_UPDATE", "https://example.com/hook")
+        sim.add_subscription("INVENTORY_LEVELS_UPDATE", answering.url)
+        work = Sandbox(sim, tmp_path / "shop.state", sent_total=5)
+        item = made.variants["MUG-WHT"].inventory_item_id
+        sim.place_order(item, made.locations[LOCATIONS[0]], 1)
+        assert work.deliver_once() is True
+        assert len(answering.received) == 1
+        assert sim.webhooks.pending == []  # the one to example.com was dropped
+        assert work.sent() == 6
+        assert work.deliver_once() is True  # nothing pending: nothing sent
+        assert work.sent() == 6
+        sim.add_subscription("INVENTORY_LEVELS_UPDATE", failing.url)
+        sim.place_order(item, made.locations[LOCATIONS[0]], 1)
+        assert work.deliver_once() is False
+        assert len(sim.webhooks.pending) == 1  # kept for the next round
+    finally:
+        failing.close()
+        answering.close()
+
+
+def test_the_state_file_is_written_when_the_shop_changed(seeded, tmp_path):
+    sim, made = seeded
+    path = tmp_path / "deep" / "shop.state"
+    work = Sandbox(sim, path)
+    assert work.save() is True
+    assert work.save() is False
+    assert list(path.parent.iterdir()) == [path]  # no temporary file left
+    item = made.variants["NOTE-A5"].inventory_item_id
+    sim.edit_on_hand(item, made.locations[LOCATIONS[1]], value=12)
+    assert work.save() is True
+    shop, extra = load(path.read_bytes())
+    assert extra == {"sent_total": 0}
+    assert shop.levels == sim.shop.levels
+
+
 # The process ---------------------------------------------------------------------
 
 
@@ -409,7 +452,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class Sandbox:
+class Process:
     """The sandbox process, started from the repository root as ``run.sh`` would."""
 
     def __init__(self, state: Path, port: int) -> None:
@@ -442,9 +485,9 @@ class Sandbox:
     def state(self) -> dict[str, Any]:
         return requests.get(self.base + "/sandbox/state.json", timeout=10).json()
 
-    def stop(self) -> tuple[int, str]:
-        """SIGTERM, then its exit code and what it logged."""
-        self.proc.send_signal(signal.SIGTERM)
+    def stop(self, signum: int = signal.SIGTERM) -> tuple[int, str]:
+        """Signal it to stop; its exit code and what it logged."""
+        self.proc.send_signal(signum)
         _out, err = self.proc.communicate(timeout=DEADLINE)
         return self.proc.returncode, err
 
@@ -455,11 +498,11 @@ class Sandbox:
 
 
 @pytest.fixture
-def start(tmp_path) -> Iterator[Callable[..., Sandbox]]:
-    started: list[Sandbox] = []
+def start(tmp_path) -> Iterator[Callable[..., Process]]:
+    started: list[Process] = []
 
-    def run(state: Path | None = None, port: int | None = None) -> Sandbox:
-        sandbox = Sandbox(state or tmp_path / "shop.state", port or free_port())
+    def run(state: Path | None = None, port: int | None = None) -> Process:
+        sandbox = Process(state or tmp_path / "shop.state", port or free_port())
         started.append(sandbox)
         return sandbox
 
@@ -562,7 +605,7 @@ def test_an_unreadable_state_is_set_aside_and_the_shop_starts_afresh(start, tmp_
     path.write_bytes(b"\x80\x05 half a pickle")
     sandbox = start(path)
     assert len(sandbox.state()["levels"]) == sum(len(row.shopify) for row in PRODUCTS)
-    code, err = sandbox.stop()
+    code, err = sandbox.stop(signal.SIGINT)  # Ctrl-C saves and exits 0 too
     assert code == 0
     aside = list(tmp_path.glob("broken.state.bad-*"))
     assert len(aside) == 1

@@ -91,20 +91,23 @@ def state(sim: Simulator, sent: int | None = None) -> dict[str, Any]:
 # Writing ------------------------------------------------------------------------------
 
 
-def fields(request: Request) -> tuple[dict[str, str], bool]:
-    """The posted fields and whether they came as JSON.  :class:`BadInput` if the
-    body is not a form nor a JSON object."""
-    content_type = request.headers.get("Content-Type", "")
-    if "json" not in content_type:
+def is_json(request: Request) -> bool:
+    return "json" in request.headers.get("Content-Type", "")
+
+
+def fields(request: Request) -> dict[str, str]:
+    """The posted fields, from a form or a JSON object (:class:`BadInput` if the JSON
+    is not one)."""
+    if not is_json(request):
         parsed = parse_qs(request.body.decode("utf-8", "replace"))
-        return {key: values[0].strip() for key, values in parsed.items()}, False
+        return {key: values[0].strip() for key, values in parsed.items()}
     try:
         data = json.loads(request.body or b"null")
     except ValueError:
         raise BadInput("the body is not valid JSON") from None
     if not isinstance(data, dict):
         raise BadInput("the body must be a JSON object of fields")
-    return {key: str(value).strip() for key, value in data.items()}, True
+    return {key: str(value).strip() for key, value in data.items()}
 
 
 def whole_number(given: Mapping[str, str], name: str, low: int, high: int) -> int:
@@ -180,10 +183,9 @@ def action(
     def page(request: Request) -> Reply:
         if not same_origin(request):
             return json_reply(403, {"error": "posts from another origin are refused"})
-        as_json = "json" in request.headers.get("Content-Type", "")
+        as_json = is_json(request)
         try:
-            given, as_json = fields(request)
-            row = act(sim, given)
+            row = act(sim, fields(request))
         except BadInput as exc:
             if as_json:
                 return json_reply(400, {"error": str(exc)})

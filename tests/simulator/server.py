@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from requests.structures import CaseInsensitiveDict
+
 from .endpoint import Reply, handle_graphql, json_reply
 from .oauth import handle_token
 from .webhooks import is_loopback
@@ -32,7 +34,8 @@ CHUNK = 64 * 1024
 
 @dataclass(frozen=True)
 class Request:
-    """What an added page gets: the method, path, query string, headers, raw body."""
+    """What an added page gets: the method, path, query string, headers (names in
+    any case), raw body."""
 
     method: str
     path: str
@@ -116,7 +119,7 @@ class _Handler(BaseHTTPRequestHandler):
         page = self.server.simulator.pages.get((method, parts.path))
         if page is None:
             return json_reply(404, {"errors": "Not Found"})
-        headers = {name: value for name, value in self.headers.items()}
+        headers = CaseInsensitiveDict(self.headers.items())
         return page(Request(method, parts.path, parts.query, headers, body))
 
     def _send(self, reply: Reply) -> None:
