@@ -5,9 +5,7 @@ engine's own verification."""
 from __future__ import annotations
 
 import json
-import threading
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -20,45 +18,11 @@ from shopify_stock_sync.engine.webhook import (
 )
 from tests.simulator import Simulator
 from tests.simulator.raw import RawClient
+from tests.simulator.receiver import Receiver
 from tests.simulator.webhooks import header_topic, is_loopback, triggered_iso
 
 TOKEN = "shpat_webhook_tests"
 SECRET = "shpss_webhook_tests_secret"
-
-
-class Receiver:
-    """A tiny loopback HTTP endpoint recording what it is sent."""
-
-    def __init__(self, status: int = 200) -> None:
-        self.status = status
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *_args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
-                receiver.received.append((dict(self.headers.items()), body))
-                self.send_response(receiver.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, args=(0.01,), daemon=True
-        )
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/shopify/webhook"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture

@@ -1,4 +1,9 @@
-"""The HTTP side: a threading server on loopback routing to the endpoint handlers."""
+"""The HTTP side: a threading server on loopback routing to the endpoint handlers.
+
+Shopify's routes (GraphQL, the token grant, bulk files) come first; a path none of them
+takes goes to the pages a caller added with ``Simulator.route`` (the sandbox's), then
+404.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,17 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from requests.structures import CaseInsensitiveDict
+
 from .endpoint import Reply, handle_graphql, json_reply
 from .oauth import handle_token
+from .webhooks import is_loopback
 
 if TYPE_CHECKING:
     from .simulator import Simulator
@@ -22,13 +32,30 @@ TOKEN_PATH = "/admin/oauth/access_token"
 CHUNK = 64 * 1024
 
 
+@dataclass(frozen=True)
+class Request:
+    """What an added page gets: the method, path, query string, headers (names in
+    any case), raw body."""
+
+    method: str
+    path: str
+    query: str
+    headers: Mapping[str, str]
+    body: bytes
+
+
+Page = Callable[[Request], Reply]
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128  # many clients at once (the default backlog is 5)
 
-    def __init__(self, simulator: Simulator) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, simulator: Simulator, host: str, port: int) -> None:
+        if not is_loopback(f"http://{host}/"):
+            raise ValueError(f"the simulator serves on loopback only, not {host!r}")
+        super().__init__((host, port), _Handler)
         self.simulator = simulator
 
 
@@ -67,12 +94,15 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == TOKEN_PATH:
             reply = handle_token(sim.shop, body, self.headers.get("Content-Type", ""))
         else:
-            reply = json_reply(404, {"errors": "Not Found"})
+            reply = self._page("POST", body)
         self._send(reply)
 
     def do_GET(self) -> None:
         match = BULK_PATH.match(urlsplit(self.path).path)
-        data = self.server.simulator.bulk_file(int(match.group(1))) if match else None
+        if not match:
+            self._send(self._page("GET", b""))
+            return
+        data = self.server.simulator.bulk_file(int(match.group(1)))
         if data is None:
             self._send(json_reply(404, {"errors": "Not Found"}))
             return
@@ -82,6 +112,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         for start in range(0, len(data), CHUNK):  # streamed, as a storage bucket would
             self.wfile.write(data[start : start + CHUNK])
+
+    def _page(self, method: str, body: bytes) -> Reply:
+        """The answer of the page added for this method and path, or 404."""
+        parts = urlsplit(self.path)
+        page = self.server.simulator.pages.get((method, parts.path))
+        if page is None:
+            return json_reply(404, {"errors": "Not Found"})
+        headers = CaseInsensitiveDict(self.headers.items())
+        return page(Request(method, parts.path, parts.query, headers, body))
 
     def _send(self, reply: Reply) -> None:
         if reply.delay:
@@ -104,8 +143,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # the client gave up (timeout): nobody listens
 
 
-def serve(simulator: Simulator) -> tuple[_Server, threading.Thread]:
-    server = _Server(simulator)
+def serve(
+    simulator: Simulator, host: str = "127.0.0.1", port: int = 0
+) -> tuple[_Server, threading.Thread]:
+    """Serve ``simulator`` on ``host:port`` (a loopback address; port 0: any free one)
+    from a daemon thread."""
+    server = _Server(simulator, host, port)
     thread = threading.Thread(
         target=server.serve_forever,
         kwargs={"poll_interval": 0.01},

@@ -10,7 +10,7 @@ from .clock import RealClock, VirtualClock
 from .endpoint import Settings
 from .faults import DEFAULT_RATE_KINDS, Faults
 from .schema import executable_schema
-from .server import serve
+from .server import Page, serve
 from .state import (
     App,
     InventoryItem,
@@ -43,6 +43,9 @@ class Simulator:
     (``sim.clock``); only fault stalls (``timeout_delay``) take real time.
     ``realtime=True`` makes the clock follow real time instead (``RealClock``), for
     clients in another process that pace themselves with ``time.sleep``.
+    ``host``/``port`` choose where it listens (loopback only; port 0: any free one).
+    ``shop``: serve a shop restored from a saved state (``persist.load``) instead of
+    a new one; its own plan, domain and clock then apply.
     """
 
     def __init__(
@@ -51,16 +54,21 @@ class Simulator:
         *,
         domain: str = "sim-shop.myshopify.com",
         realtime: bool = False,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        shop: Shop | None = None,
     ) -> None:
-        self.clock = RealClock() if realtime else VirtualClock()
-        self.domain = domain
-        self.shop = Shop(plan, self.clock, domain)
+        if shop is None:
+            shop = Shop(plan, RealClock() if realtime else VirtualClock(), domain)
+        self.shop = shop
+        self.clock = shop.clock
+        self.domain = shop.domain
         self.faults = Faults()
         self.settings = Settings()
+        self.pages: dict[tuple[str, str], Page] = {}
         executable_schema()  # build before the first request, not during it
-        self._server, self._thread = serve(self)
-        port = self._server.server_address[1]
-        self.base_url = f"http://127.0.0.1:{port}"
+        self._server, self._thread = serve(self, host, port)
+        self.base_url = f"http://{host}:{self._server.server_address[1]}"
 
     # Life cycle -----------------------------------------------------------------
 
@@ -74,6 +82,11 @@ class Simulator:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+    def route(self, method: str, path: str, page: Page) -> None:
+        """Serve ``page`` for ``method`` (GET, POST) on ``path``, a path none of
+        Shopify's routes takes (they are matched first)."""
+        self.pages[(method.upper(), path)] = page
 
     # Settings ---------------------------------------------------------------------
 
