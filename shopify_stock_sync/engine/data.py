@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # inbound imports this module
+    from .inbound import Movement
 
 
 class Direction(str, Enum):
@@ -110,7 +114,9 @@ class LevelChange:
     oversells).  ``ref`` is the caller's own id for the level (an Odoo record id),
     echoed in outcomes.  ``known`` is Shopify's level as last seen (kept on the Odoo
     level): when given, the push trusts it as the compare-and-set base instead of
-    reading first, and a stale compare sends it back to a fresh read.
+    reading first, and a stale compare sends it back to a fresh read.  ``direction``
+    is the mapping's: on a two-way one, a correction made in Shopify that a stale
+    compare reveals is not overwritten but handed back (``SHOPIFY_MOVED``).
     """
 
     key: LevelKey
@@ -119,6 +125,7 @@ class LevelChange:
     subject: Subject = field(default_factory=Subject)
     committed_known_to_odoo: int = 0
     known: ShopifyLevel | None = None
+    direction: Direction = Direction.ODOO_TO_SHOPIFY
 
     @property
     def trusted_known(self) -> ShopifyLevel | None:
@@ -149,6 +156,9 @@ class OutcomeStatus(str, Enum):
     SYNCED = "synced"  # Shopify now shows the target (set now, or already equal)
     ERROR = "error"  # a per-level problem that retrying will not fix
     RETRY = "retry"  # not done; a later attempt may succeed (bounded retries ran out)
+    # two-way only: a stale compare showed a correction made in Shopify; not written,
+    # the caller decides by the mapping's conflict rule (``inbound.shopify_moved``)
+    SHOPIFY_MOVED = "shopify_moved"
 
 
 @dataclass(frozen=True)
@@ -157,6 +167,9 @@ class PushOutcome:
 
     ``before`` is Shopify's level as the push saw it; ``after``, for a synced level,
     is what Shopify holds now (the caller keeps it as the next push's ``known``).
+    For ``SHOPIFY_MOVED``: ``before`` is the level the refused compare was made
+    against, ``after`` Shopify's level as read since, ``movement`` how it moved.
+    A synced outcome's ``message`` is a note for the operator (or empty).
     """
 
     change: LevelChange
@@ -172,3 +185,4 @@ class PushOutcome:
     # How often Shopify refused this level's compare-and-set because its quantity had
     # moved (a sale or an edit in between): an oversell sign the health page counts.
     stale_hits: int = 0
+    movement: Movement | None = None

@@ -68,7 +68,7 @@ quantity at last sync, and marks the level for push when ``mark_for_push``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import Enum
 
@@ -364,6 +364,23 @@ def _correction(
     )
 
 
+def shopify_moved(
+    level: InboundLevel, now: ShopifyLevel, move: Movement
+) -> InboundDecision:
+    """A correction made in Shopify that a push found first: on a two-way level the
+    push's compare-and-set was refused, and the level read since shows ``move`` (with
+    a correction) from ``level.known``, the level the push compared with.  Decided by
+    the same rule as a webhook's (:func:`_correction`); the message names both
+    quantities."""
+    if level.known is None:
+        raise ValueError("A movement is measured from a known level.")
+    decision = _correction(level, level.known, now, move)
+    note = messages.found_by_push(
+        level.odoo_quantity, now.on_hand or 0, now.available or 0
+    )
+    return replace(decision, message=f"{decision.message} {note}")
+
+
 def _describe(placements: Sequence[Placement]) -> str:
     return ", ".join(f"{p.quantity:+g} at {p.label}" for p in placements)
 
@@ -444,5 +461,6 @@ __all__ = [
     "decide",
     "echo_of",
     "measure",
+    "shopify_moved",
     "triage",
 ]

@@ -61,6 +61,40 @@ def activation_failed(subject: Subject, error: str) -> str:
     )
 
 
+def batch_unfinished(subject: Subject, rounds: int) -> str:
+    return (
+        f"{about(subject)}: Shopify refused the batch this level was in {rounds} "
+        "times in a row because other items' quantities kept changing. It will be "
+        "retried with the next push."
+    )
+
+
+def restocked(subject: Subject, quantity: int) -> str:
+    return (
+        f"{about(subject)}: the item had been removed from this Shopify location in "
+        f"Shopify; Odoo's location mapping writes there, so the push stocked it "
+        f"there again and set it to {quantity}. To stop selling it there, remove the "
+        "Odoo locations from the mapping or turn the mapping off."
+    )
+
+
+def shopify_moved(subject: Subject, correction: int) -> str:
+    return (
+        f"{about(subject)}: Shopify's on hand was changed by {_signed(correction)} in "
+        "Shopify since the last sync (not by orders), so Odoo's quantity was not "
+        "written over it; the location mapping's conflict rule decides."
+    )
+
+
+def found_by_push(odoo_quantity: float | None, on_hand: int, available: int) -> str:
+    odoo = "unknown" if odoo_quantity is None else f"{odoo_quantity:g}"
+    return (
+        "Found by a push before Shopify's webhook came (Shopify refused to overwrite "
+        f"the changed level): Odoo {odoo}, Shopify {on_hand} on hand "
+        f"({available} available)."
+    )
+
+
 def refused(subject: Subject, error: ItemError) -> str:
     """A per-item ``userErrors`` entry, with the code's meaning where known."""
     hint = _HINTS.get(error.code or "", "Check the item in Shopify, then push again.")

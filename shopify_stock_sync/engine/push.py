@@ -10,8 +10,17 @@ For each batch of at most 250 level changes:
 3. stock the pairs Shopify does not stock yet (``inventoryActivate``);
 4. set the others in one ``inventorySetQuantities`` with ``changeFromQuantity`` = the
    quantity just read, so a sale that lands in between makes the write fail instead
-   of overwriting it; that batch is then read again and retried, a bounded number of
-   rounds.
+   of overwriting it.  Only the items the user errors name are read again (a stale
+   compare: k reads for k stale items, whatever the batch size; an item that may no
+   longer be stocked: read once, activated and set); the others are recorded as
+   written when Shopify applied them (the answer carries an adjustment group), or
+   sent again unchanged in the next round when it applied nothing; a bounded number
+   of rounds.
+
+On a two-way mapping a stale compare may reveal a correction made in Shopify (its on
+hand moved, not by orders: :func:`.inbound.measure`).  It is not overwritten: the
+outcome is ``SHOPIFY_MOVED`` and the caller decides by the mapping's conflict rule
+(:func:`.inbound.shopify_moved`), as for the webhook that would have told of it.
 
 Each set request has its own idempotency key, derived from the request itself: the
 client's retries of the same request send the same key (a retry after a lost reply is
@@ -29,6 +38,7 @@ from dataclasses import dataclass, replace
 
 from . import messages
 from .data import (
+    Direction,
     ErrorCategory,
     ItemError,
     LevelChange,
@@ -37,14 +47,25 @@ from .data import (
     PushOutcome,
     ShopifyLevel,
 )
-from .inventory import PAGE_SIZE, read_levels
+from .inbound import measure
+from .inventory import PAGE_SIZE
+from .readings import Reading, read_readings
 from .rule import QuantityRule, available_target
 from .shopify import documents
 from .shopify.client import ShopifyClient
 
 STALE_CODES = frozenset({"CHANGE_FROM_QUANTITY_STALE", "COMPARE_QUANTITY_STALE"})
 # Codes that may mean "not stocked here (any more)": read again once before giving up.
-RECHECK_CODES = frozenset({"INVALID_LOCATION", "INVALID_INVENTORY_ITEM"})
+# 2026-10 says INVALID_LOCATION (or INVALID_INVENTORY_ITEM), or gives no code at all
+# (``code`` is nullable); older versions said ITEM_NOT_STOCKED_AT_LOCATION.
+RECHECK_CODES = frozenset(
+    {
+        "INVALID_LOCATION",
+        "INVALID_INVENTORY_ITEM",
+        "ITEM_NOT_STOCKED_AT_LOCATION",
+        None,
+    }
+)
 QUANTITY_NAMES = ("available", "on_hand")
 
 
@@ -128,7 +149,14 @@ def push(
 
 
 class _Batch:
-    """One batch of at most 250 changes, through its rounds."""
+    """One batch of at most 250 changes, through its rounds.
+
+    A round reads what it must (nothing for levels remembered in the first round),
+    plans, and writes once.  After a refused write only the items the user errors
+    name are read again; the others are either recorded as written (Shopify applied
+    them: the answer has an adjustment group) or sent again as they were (Shopify
+    applied nothing), with the same compare-and-set base.
+    """
 
     def __init__(
         self,
@@ -145,14 +173,18 @@ class _Batch:
         self.done: dict[LevelKey, PushOutcome] = {}
         self.stale_count: dict[LevelKey, int] = {}
         self.rechecked: set[LevelKey] = set()
+        # the level each refused compare-and-set was made against, by key
+        self.compared: dict[LevelKey, ShopifyLevel] = {}
+        self.restocked: set[LevelKey] = set()
 
     def run(self, batch: Sequence[LevelChange]) -> list[PushOutcome]:
-        todo = list(batch)
+        to_read: list[LevelChange] = list(batch)
+        carried: list[_Planned] = []
         rounds = 0
-        while todo and rounds < self.settings.max_rounds:
+        while (to_read or carried) and rounds < self.settings.max_rounds:
             rounds += 1
-            todo = self._round(todo, rounds)
-        for change in todo:
+            to_read, carried = self._round(to_read, carried, rounds)
+        for change in to_read:
             self.done[change.key] = PushOutcome(
                 change,
                 OutcomeStatus.RETRY,
@@ -161,6 +193,13 @@ class _Batch:
                     change.subject, self.stale_count.get(change.key, rounds)
                 ),
             )
+        for plan in carried:
+            self.done[plan.change.key] = PushOutcome(
+                plan.change,
+                OutcomeStatus.RETRY,
+                category=ErrorCategory.TRANSIENT,
+                message=messages.batch_unfinished(plan.change.subject, rounds),
+            )
         return [
             replace(self.done[c.key], stale_hits=self.stale_count[c.key])
             if c.key in self.stale_count
@@ -168,21 +207,28 @@ class _Batch:
             for c in batch
         ]
 
-    def _round(self, todo: list[LevelChange], round_no: int) -> list[LevelChange]:
-        """Read, decide, write once; return the changes that need another round."""
-        # The first round trusts the levels the caller last saw; any later round is
-        # there because a compare failed, so it reads afresh.
+    def _round(
+        self, to_read: list[LevelChange], carried: list[_Planned], round_no: int
+    ) -> tuple[list[LevelChange], list[_Planned]]:
+        """Read, decide, write once; return (changes to read again, plans to send
+        again as they are)."""
+        # The first round trusts the levels the caller last saw; a change is read in
+        # a later round only because Shopify refused it.
         known = {
             change.key: change.trusted_known
-            for change in todo
+            for change in to_read
             if round_no == 1 and change.trusted_known
         }
-        unknown = [c.key for c in todo if c.key not in known]
-        levels = read_levels(self.client, unknown) if unknown else {}
-        levels.update(known)
-        planned: list[_Planned] = []
-        for change in todo:
-            level = levels[change.key]
+        unknown = [c.key for c in to_read if c.key not in known]
+        read = read_readings(self.client, unknown) if unknown else {}
+        planned = list(carried)
+        for change in to_read:
+            reading = read.get(change.key)
+            if reading is not None and self._shopify_moved(change, reading):
+                continue  # two-way: Shopify's own correction, for the caller
+            level = reading.level if reading is not None else known[change.key]
+            if change.key in self.rechecked and not level.stocked:
+                self.restocked.add(change.key)
             plan = self._plan(change, level, verify=change.key in known)
             if plan is None:
                 continue  # decided (error, or nothing to write)
@@ -191,8 +237,34 @@ class _Batch:
                     continue
             planned.append(plan)
         if not planned:
-            return []
+            return [], []
         return self._set(planned, round_no)
+
+    def _shopify_moved(self, change: LevelChange, reading: Reading) -> bool:
+        """On a two-way level refused as stale: did Shopify's on hand move by a
+        correction (not orders) since the compared level?  Then it is not
+        overwritten: the outcome hands the movement back to the caller."""
+        base = self.compared.get(change.key)
+        if (
+            change.direction is not Direction.TWO_WAY
+            or change.key not in self.stale_count
+            or base is None
+            or not base.stocked
+            or not reading.level.stocked
+        ):
+            return False
+        move = measure(base, reading)
+        if not move.correction:
+            return False  # orders: the guard takes care of them
+        self.done[change.key] = PushOutcome(
+            change,
+            OutcomeStatus.SHOPIFY_MOVED,
+            before=base,
+            after=reading.level,
+            movement=move,
+            message=messages.shopify_moved(change.subject, move.correction),
+        )
+        return True
 
     def _plan(
         self, change: LevelChange, level: ShopifyLevel, verify: bool = False
@@ -272,7 +344,9 @@ class _Batch:
         plan.current = 0
         return True
 
-    def _set(self, planned: list[_Planned], round_no: int) -> list[LevelChange]:
+    def _set(
+        self, planned: list[_Planned], round_no: int
+    ) -> tuple[list[LevelChange], list[_Planned]]:
         quantities = [
             {
                 "inventoryItemId": p.change.key.inventory_item_id,
@@ -298,17 +372,28 @@ class _Batch:
         ]
         if not errors:
             for p in planned:
-                self.done[p.change.key] = PushOutcome(
-                    p.change,
-                    OutcomeStatus.SYNCED,
-                    target=p.target,
-                    before=p.level,
-                    after=self._after(p),
-                    written=True,
-                    idempotency_key=key,
-                )
-            return []
-        return self._after_errors(planned, errors)
+                self._written(p, key)
+            return [], []
+        applied = result.get("inventoryAdjustmentGroup") is not None
+        return self._after_errors(planned, errors, key if applied else None)
+
+    def _written(self, plan: _Planned, idempotency_key: str) -> None:
+        key = plan.change.key
+        note = (
+            messages.restocked(plan.change.subject, plan.target)
+            if key in self.restocked
+            else ""
+        )
+        self.done[key] = PushOutcome(
+            plan.change,
+            OutcomeStatus.SYNCED,
+            target=plan.target,
+            before=plan.level,
+            after=self._after(plan),
+            written=True,
+            idempotency_key=idempotency_key,
+            message=note,
+        )
 
     def _after(self, plan: _Planned) -> ShopifyLevel:
         """Shopify's level once ``plan`` is written: setting one quantity moves the
@@ -330,9 +415,15 @@ class _Batch:
         )
 
     def _after_errors(
-        self, planned: list[_Planned], errors: list[ItemError]
-    ) -> list[LevelChange]:
-        """Shopify applies nothing of a batch with errors: sort out what to retry."""
+        self,
+        planned: list[_Planned],
+        errors: list[ItemError],
+        applied_key: str | None,
+    ) -> tuple[list[LevelChange], list[_Planned]]:
+        """Sort out a write with user errors: the items they name are read again
+        (stale, maybe no longer stocked) or fail; the others were applied
+        (``applied_key``: Shopify answered with an adjustment group) or are sent
+        again unchanged."""
         by_index: dict[int, ItemError] = {}
         batch_errors: list[ItemError] = []
         for error in errors:
@@ -352,19 +443,24 @@ class _Batch:
                     ErrorCategory.REQUEST,
                     messages.request_refused(p.change.subject, detail),
                 )
-            return []
-        retry: list[LevelChange] = []
+            return [], []
+        to_read: list[LevelChange] = []
+        carried: list[_Planned] = []
         for index, p in enumerate(planned):
             error = by_index.get(index)
             key = p.change.key
             if error is None:
-                retry.append(p.change)  # not applied because of another item
+                if applied_key is not None and not batch_errors:
+                    self._written(p, applied_key)
+                else:
+                    carried.append(p)  # not applied because of other items
             elif error.code in STALE_CODES:
                 self.stale_count[key] = self.stale_count.get(key, 0) + 1
-                retry.append(p.change)
+                self.compared[key] = p.level
+                to_read.append(p.change)
             elif error.code in RECHECK_CODES and key not in self.rechecked:
                 self.rechecked.add(key)
-                retry.append(p.change)
+                to_read.append(p.change)
             else:
                 self._fail(
                     p.change,
@@ -372,7 +468,7 @@ class _Batch:
                     ErrorCategory.DATA,
                     messages.refused(p.change.subject, error),
                 )
-        return retry
+        return to_read, carried
 
     def _key(self, what: str, round_no: int, variables: dict) -> str:
         canonical = json.dumps(variables, sort_keys=True, separators=(",", ":"))

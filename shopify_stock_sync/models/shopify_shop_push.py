@@ -9,7 +9,9 @@ One run of ``_push_stock`` (queue_job, channel ``root.shopify_stock_sync``):
    ``dirty_since`` kept, missing levels created);
 3. for each batch of at most 250 pending levels, computes the Odoo quantities per
    mapping (superuser, the mapping's company, children included, the rule's basis),
-   hands the batch to ``engine.push.push`` and records each outcome on its level;
+   hands the batch to ``engine.push.push`` and records each outcome on its level (a
+   two-way level the engine found changed in Shopify is decided as its webhook
+   would be: ``_decide_shopify_moved``);
 4. leaves to a follow-up job what did not fit in the run, and the levels Shopify kept
    changing while they were set.
 
@@ -25,15 +27,16 @@ import logging
 import time
 import uuid
 from collections import Counter
+from dataclasses import replace
 
-from odoo import models
+from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..engine import messages, push
+from ..engine import inbound, messages, push
 from ..engine.data import ErrorCategory, OutcomeStatus
 from ..engine.inventory import PAGE_SIZE
 from ..engine.schedule import is_last_attempt, retry_delay
@@ -48,6 +51,8 @@ PUSH_MAX_RETRIES = 8
 # Two ints name the advisory lock of a shop's push: this addon's, and the shop's id.
 PUSH_LOCK_SPACE = 0x5E0C
 STALE_RETRY_DELAY = 30  # seconds before levels Shopify kept changing are tried again
+# the topic of the event kept for a Shopify correction a push found (not a webhook's)
+PUSH_FOUND_TOPIC = "push/shopify_moved"
 
 
 class ShopifyPushError(Exception):
@@ -194,11 +199,43 @@ class ShopifyShop(models.Model):
         outcomes = push.push(client, changes, rule, settings, salt=salt)
         by_id = {level.id: level for level in levels}
         for outcome in outcomes:
-            by_id[outcome.change.ref]._apply_outcome(outcome, settings.name)
+            level = by_id[outcome.change.ref]
+            if outcome.status == OutcomeStatus.SHOPIFY_MOVED:
+                self._decide_shopify_moved(level, outcome)
+            else:
+                level._apply_outcome(outcome, settings.name)
         return outcomes
 
+    def _decide_shopify_moved(self, level, outcome):
+        """A two-way level whose compare-and-set showed a correction made in Shopify
+        that no webhook told of yet: decided and applied exactly as that webhook
+        would be (``inbound.shopify_moved``, the mapping's conflict rule), and kept
+        as an event of the shop, so that a conflict is listed in Conflicts to
+        Review.  The webhook, when it comes, finds the level already known."""
+        self.ensure_one()
+        change = outcome.change
+        event = (
+            self.env["shopify.webhook.event"]
+            .sudo()
+            .create(
+                {
+                    "shop_id": self.id,
+                    "webhook_id": f"push-{uuid.uuid4().hex}",
+                    "topic": PUSH_FOUND_TOPIC,
+                    "received_at": fields.Datetime.now(),
+                    "inventory_item_gid": change.key.inventory_item_id,
+                    "shopify_location_gid": change.key.location_id,
+                }
+            )
+        )
+        _level, engine_level = event._inbound_level(change)
+        engine_level = replace(engine_level, known=outcome.before)
+        decision = inbound.shopify_moved(engine_level, outcome.after, outcome.movement)
+        event._apply(decision, level)
+        return event
+
     def _push_summary(self, counts, done):
-        return self.env._(
+        summary = self.env._(
             "Shop %(shop)s: %(total)s levels pushed: %(synced)s synced (%(written)s "
             "written), %(errors)s in error, %(retry)s left for a later push.",
             shop=self.name,
@@ -208,6 +245,14 @@ class ShopifyShop(models.Model):
             errors=counts[OutcomeStatus.ERROR],
             retry=counts[OutcomeStatus.RETRY],
         )
+        moved = counts[OutcomeStatus.SHOPIFY_MOVED]
+        if moved:
+            summary += " " + self.env._(
+                "%s two-way levels had been changed in Shopify: decided by their "
+                "mapping's conflict rule (Webhook Events).",
+                moved,
+            )
+        return summary
 
     # -- failures ---------------------------------------------------------------------
 

@@ -216,6 +216,7 @@ class ShopifyStockLevel(models.Model):
             ref=self.id,
             subject=self._engine_subject(),
             known=self._engine_known(),
+            direction=Direction(self.mapping_id.direction),
         )
 
     def _to_engine_changes(self, quantities=None):
@@ -251,7 +252,7 @@ class ShopifyStockLevel(models.Model):
                 state="synced",
                 synced_at=now,
                 error_category=False,
-                error_message=False,
+                error_message=outcome.message or False,  # a note, if any
             )
             if outcome.written:
                 values.update(

@@ -3,6 +3,7 @@
 twice, messages an operator can act on, and failures that survive queue_job's
 rollback of the failed job."""
 
+import time
 from ast import literal_eval
 from unittest.mock import patch
 
@@ -237,6 +238,194 @@ class TestPushFaults(PushStockCase):
         self.assertEqual(set(levels.mapped("state")), {"synced"})
         self.assertEqual({self.shopify(p, self.store) for p in products}, {2})
         self.assertEqual(len(self.sim.stats.applied_writes), 251)
+
+    # -- refused writes: only what Shopify names is read again --------------------
+
+    def _stale_on_3_of_20(self):
+        """20 products at 10 in Shopify, remembered; 3 sold in Shopify meanwhile;
+        Odoo receives one more of each."""
+        products = self._bulk_products(20)
+        with trap_jobs() as trap:
+            self.receive(self.shelf_1, dict.fromkeys(products, 10))
+            self.commit_and_push(trap)
+        sold = products[:3]
+        for product in sold:
+            self.sim.place_order(self.items[product], self.store, 2)
+        self.sim.reset_stats()
+        with trap_jobs() as trap:
+            self.receive(self.shelf_1, dict.fromkeys(products, 1))
+            self.commit_and_push(trap)
+        # 11 in Odoo; 2 of them sold in Shopify: 9 sellable there
+        self.assertEqual({self.shopify(p, self.store) for p in sold}, {9})
+        self.assertEqual({self.shopify(p, self.store) for p in products - sold}, {11})
+        levels = self.Level.search([("product_id", "in", products.ids)])
+        self.assertEqual(set(levels.mapped("state")), {"synced"})
+        self.assertEqual(len(self.sim.stats.applied_writes), 20)  # each once
+        return products
+
+    def test_stale_on_k_of_n_reads_only_the_k(self):
+        """Shopify refuses the whole write (3 stale of 20): the 3 are read, nothing
+        else; the 17 go again with the 3 in the second write."""
+        self._stale_on_3_of_20()
+        self.assertEqual(self.sim.stats.nodes_read, 3)
+        self.assertEqual(self.sim.stats.by_operation, {"SetQuantities": 2, "Levels": 1})
+
+    def test_stale_on_k_of_n_records_what_shopify_applied(self):
+        """Shopify applies the 17 and refuses the 3: the 17 are written at once,
+        only the 3 are read and sent again."""
+        self.sim.set_batches = "partial"
+        self._stale_on_3_of_20()
+        self.assertEqual(self.sim.stats.nodes_read, 3)
+        keys = [write[4] for write in self.sim.stats.applied_writes]
+        self.assertEqual(len(set(keys[:17])), 1)  # one write applied the 17
+        self.assertEqual(len(set(keys[17:])), 1)
+        self.assertNotEqual(keys[0], keys[-1])
+
+    # -- an item removed from its location in Shopify ------------------------------
+
+    def test_item_removed_in_shopify_is_stocked_again_on_the_next_push(self):
+        """After its first sync the shirt is removed from the Main store in Shopify;
+        Shopify refuses the next set with a user error without code (2026-10): the
+        push reads it, stocks it there again, sets it, and the level says so."""
+        self.sim.unstocked_set = "error_no_code"
+        self.sim.unstock(self.items[self.shirt], self.store)
+        with trap_jobs() as trap:
+            self.receive(self.shelf_1, {self.shirt: 2})
+            self.commit_and_push(trap)
+        self.assertEqual(self.shopify(self.shirt, self.store), 12)
+        self.assertEqual(len(self.sim.stats.activations), 1)
+        level = self.level(self.shirt, self.main)
+        self.assertEqual(level.state, "synced")
+        self.assertFalse(level.error_category)
+        self.assertEqual(
+            level.error_message,
+            "SKU SHIRT ([SHIRT] Shirt) at Shopify location 'Main store' (from Odoo "
+            "WH/Stock/Shelf 1): the item had been removed from this Shopify location "
+            "in Shopify; Odoo's location mapping writes there, so the push stocked "
+            "it there again and set it to 12. To stop selling it there, remove the "
+            "Odoo locations from the mapping or turn the mapping off.",
+        )
+        self.assertEqual((level.shopify_stocked, level.shopify_available), (True, 12))
+        # the next change is an ordinary push again, and clears the note
+        with trap_jobs() as trap:
+            self.receive(self.shelf_1, {self.shirt: 1})
+            self.commit_and_push(trap)
+        self.assertEqual(self.shopify(self.shirt, self.store), 13)
+        self.assertFalse(level.error_message)
+
+    def test_requeue_of_a_level_failed_on_a_removed_item_pushes_it(self):
+        """A level left in error by an earlier version (Shopify's refusal without
+        code): Re-queue now stocks the item again and sets it."""
+        self.sim.unstocked_set = "error_no_code"
+        self.sim.unstock(self.items[self.shirt], self.store)
+        level = self.level(self.shirt, self.main)
+        level.write(
+            {
+                "state": "error",
+                "error_category": "data",
+                "error_message": "Shopify refused the quantity: The inventory item "
+                "is not stocked at the location",
+            }
+        )
+        with trap_jobs() as trap:
+            level.with_user(self._user("requeuer", OPERATOR)).action_requeue()
+            self.commit_and_push(trap)
+        self.assertEqual(level.state, "synced")
+        self.assertEqual(self.shopify(self.shirt, self.store), 10)
+        self.assertIn("stocked it there again and set it to 10", level.error_message)
+
+
+@tagged("post_install", "-at_install")
+class TestTwoWayPushKeepsShopifyCorrections(PushStockCase):
+    """On a two-way mapping a correction made in Shopify, then an Odoo move of the
+    same product pushed before the webhook about the correction arrives: the push's
+    refused compare-and-set brings the correction to the mapping's conflict rule;
+    it is never written over silently."""
+
+    def setUp(self):
+        super().setUp()
+        sim = self.sim
+        sim.clock.advance(max(time.time() - sim.clock.now(), 0))  # Odoo's time
+        self.main.direction = "two_way"
+        self.Event = self.env["shopify.webhook.event"]
+        with trap_jobs() as trap:
+            self.receive(self.shelf_1, {self.shirt: 10})
+            self.commit_and_push(trap)
+        self.assertEqual(self.shopify(self.shirt, self.store), 10)
+        sim.add_subscription("INVENTORY_LEVELS_UPDATE", "http://127.0.0.1:9/hook")
+        # counted in Shopify: 3 fewer; its webhook is not there yet
+        sim.edit_on_hand(self.items[self.shirt], self.store, -3)
+
+    def deliver_webhooks(self):
+        """Shopify's deliveries arrive now (the correction, our push's echo):
+        stored and their jobs run."""
+        with trap_jobs() as trap:
+            for headers, body in self.sim.webhooks.payloads():
+                self.Event._receive(self.shop, headers, body)
+            self.sim.webhooks.clear()
+            self.commit_and_push(trap)
+
+    def found(self):
+        return self.Event.search([("topic", "=", "push/shopify_moved")])
+
+    def test_odoo_wins_is_listed_for_review_with_both_quantities(self):
+        with trap_jobs() as trap:
+            self.deliver(self.shelf_1, {self.shirt: 1})
+            self.commit_and_push(trap)
+        # Odoo wins: Odoo's 9 is pushed, Odoo's stock is not touched
+        self.assertEqual(self.shopify(self.shirt, self.store), 9)
+        self.assertEqual(self.free(self.shirt, self.shelf_1), 9)
+        event = self.found()
+        self.assertRecordValues(
+            event,
+            [{"kind": "conflict", "review": True, "adjustment": 0, "state": "done"}],
+        )
+        self.assertEqual(event.level_id, self.level(self.shirt, self.main))
+        self.assertIn("Rule 'Odoo wins'", event.message)
+        self.assertIn("Odoo 9, Shopify 7 on hand (7 available)", event.message)
+        self.assertIn(event, self.Event.search([("review", "=", True)]))
+        # the webhooks then change nothing, and list nothing more
+        self.deliver_webhooks()
+        self.assertEqual(self.shopify(self.shirt, self.store), 9)
+        self.assertEqual(self.free(self.shirt, self.shelf_1), 9)
+        self.assertEqual(self.Event.search([("review", "=", True)]), event)
+        self.assertFalse(self.Event.search([("adjustment", "!=", 0)]))
+        self.assertEqual(self.level(self.shirt, self.main).state, "synced")
+
+    def test_shopify_wins_applies_the_correction_then_pushes_the_sum(self):
+        self.main.conflict_rule = "shopify_wins"
+        with trap_jobs() as trap:
+            self.deliver(self.shelf_1, {self.shirt: 1})
+            self.commit_and_push(trap)
+        # 10 - 1 in Odoo, -3 counted in Shopify: 6 on both sides
+        self.assertEqual(self.free(self.shirt, self.shelf_1), 6)
+        self.assertEqual(self.shopify(self.shirt, self.store), 6)
+        event = self.found()
+        self.assertRecordValues(
+            event, [{"kind": "conflict", "review": True, "adjustment": -3}]
+        )
+        self.assertIn("Odoo 9, Shopify 7 on hand", event.message)
+        self.deliver_webhooks()
+        self.assertEqual(self.free(self.shirt, self.shelf_1), 6)
+        self.assertEqual(self.shopify(self.shirt, self.store), 6)
+        self.assertEqual(len(self.Event.search([("adjustment", "!=", 0)])), 1)
+
+    def test_correction_without_odoo_move_is_applied(self):
+        """Re-queued with nothing moved in Odoo: Shopify's count is applied to Odoo
+        as a correction (nothing to review), Shopify keeps it."""
+        with trap_jobs() as trap:
+            self.level(self.shirt, self.main).with_user(
+                self._user("requeuer", OPERATOR)
+            ).action_requeue()
+            self.commit_and_push(trap)
+        self.assertEqual(self.free(self.shirt, self.shelf_1), 7)
+        self.assertEqual(self.shopify(self.shirt, self.store), 7)
+        self.assertRecordValues(
+            self.found(), [{"kind": "correction", "review": False, "adjustment": -3}]
+        )
+        self.deliver_webhooks()
+        self.assertEqual(self.free(self.shirt, self.shelf_1), 7)
+        self.assertEqual(self.level(self.shirt, self.main).state, "synced")
 
 
 @tagged("post_install", "-at_install")

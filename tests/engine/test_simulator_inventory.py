@@ -321,10 +321,43 @@ def test_unstocked_pair_is_stocked_in_stock_mode(api, shop, main) -> None:
     assert shop.level(item, main) == {"available": 3, "on_hand": 3, "committed": 0}
 
 
+def test_unstocked_pair_error_without_code(api, shop, main) -> None:
+    shop.unstocked_set = "error_no_code"
+    item = shop.add_variant(sku="NEW").inventory_item_id
+    result = set_(api, set_input(quantity(item, main, 3, 0)), "k")
+    assert [(e["code"], e["message"]) for e in result["userErrors"]] == [
+        (None, "The inventory item is not stocked at the location")
+    ]
+    assert shop.level(item, main) is None
+
+
+def test_partial_batches_apply_the_quantities_without_error(api, shop, main) -> None:
+    shop.set_batches = "partial"
+    good, stale = item_at(shop, main, 5), item_at(shop, main, 5)
+    result = set_(
+        api, set_input(quantity(good, main, 7, 5), quantity(stale, main, 7, 4)), "k"
+    )
+    assert result["inventoryAdjustmentGroup"] is not None
+    assert [e["field"] for e in result["userErrors"]] == [
+        ["input", "quantities", "1", "changeFromQuantity"]
+    ]
+    assert shop.level(good, main)["available"] == 7
+    assert shop.level(stale, main)["available"] == 5
+    # a request refused as a whole still applies nothing
+    refused = set_(api, set_input(quantity(good, main, 9, 7), reason="nope"), "k2")
+    assert refused["inventoryAdjustmentGroup"] is None
+    assert shop.level(good, main)["available"] == 7
+    # and so does a batch whose every quantity is refused
+    none = set_(api, set_input(quantity(stale, main, 9, 4)), "k3")
+    assert none["inventoryAdjustmentGroup"] is None
+
+
 def test_simulator_settings_are_checked() -> None:
     with Simulator() as sim:
         with pytest.raises(ValueError):
             sim.unstocked_set = "maybe"
+        with pytest.raises(ValueError):
+            sim.set_batches = "some"
         with pytest.raises(ValueError):
             sim.throttle_http_status = 500
         with pytest.raises(ValueError):

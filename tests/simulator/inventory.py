@@ -8,12 +8,15 @@ too, so a corrected retry needs a new key.
 
 Modelled assumptions (Shopify does not document these; see FACTS.md):
 
-* a batch is all-or-nothing: any user error and no quantity of the batch is applied;
+* a batch is all-or-nothing: any user error and no quantity of the batch is applied
+  (``Simulator.set_batches = "all_or_nothing"``, the default); or the quantities
+  without an error are applied and the answer carries the adjustment group and the
+  user errors (``"partial"``);
 * an untracked item is refused with ``INVALID_INVENTORY_ITEM`` "The inventory item is
   not tracked";
 * a set at a pair with no level is ``INVALID_LOCATION`` "The inventory item is not
-  stocked at the location" (``Simulator.unstocked_set = "error"``), or stocks the pair
-  and sets it (``"stock"``);
+  stocked at the location" (``Simulator.unstocked_set = "error"``), the same with
+  ``code: null`` (``"error_no_code"``), or stocks the pair and sets it (``"stock"``);
 * a deactivated or fulfillment-service location is ``INVALID_LOCATION``, for sets and
   activations alike (``stockAtLegacyLocation`` is not modelled);
 * activating a pair that is already stocked answers its level and changes nothing;
@@ -153,7 +156,7 @@ def inventory_set_quantities(
     )
 
 
-def _error(path: list[str], code: str, message: str) -> dict[str, Any]:
+def _error(path: list[str], code: str | None, message: str) -> dict[str, Any]:
     return {"field": path, "code": code, "message": message}
 
 
@@ -164,7 +167,8 @@ def _set_payload(
 
 
 def set_quantities(shop: Shop, input: dict[str, Any], key: str) -> dict[str, Any]:
-    """Check the whole batch, then apply all of it or nothing."""
+    """Check the whole batch, then apply all of it or nothing (``partial``: the
+    quantities without an error)."""
     name, reason = input["name"], input["reason"]
     reference = input.get("referenceDocumentUri")
     errors: list[dict[str, Any]] = []
@@ -181,6 +185,7 @@ def set_quantities(shop: Shop, input: dict[str, Any], key: str) -> dict[str, Any
                 ["input", "referenceDocumentUri"], "INVALID_REFERENCE_DOCUMENT", message
             )
         )
+    whole_batch = bool(errors)  # errors of the request itself: nothing applies
     accepted: list[tuple[InventoryItem, Location, int]] = []
     seen: set[tuple[int, int]] = set()
     for index, quantity in enumerate(input["quantities"]):
@@ -190,7 +195,7 @@ def set_quantities(shop: Shop, input: dict[str, Any], key: str) -> dict[str, Any
             errors += found
         else:
             accepted.append(found)
-    if errors:
+    if errors and (shop.set_batches != "partial" or whole_batch or not accepted):
         return _set_payload(None, errors)
     now = shop.clock.now()
     group = AdjustmentGroup(
@@ -199,7 +204,7 @@ def set_quantities(shop: Shop, input: dict[str, Any], key: str) -> dict[str, Any
     for item, loc, target in accepted:
         group.changes += _apply(shop, item, loc, name, target, now)
         shop.stats.applied_writes.append((item.gid, loc.gid, name, target, key))
-    return _set_payload(group, [])
+    return _set_payload(group, errors)
 
 
 def _check_quantity(
@@ -250,7 +255,8 @@ def _check_quantity(
         errors.append(_error([*path, "quantity"], "INVALID_QUANTITY_TOO_HIGH", message))
     level = shop.levels.get(pair)
     if level is None and shop.unstocked_set != "stock" and not location_problem:
-        errors.append(_error([*path, "locationId"], "INVALID_LOCATION", NOT_STOCKED))
+        code = None if shop.unstocked_set == "error_no_code" else "INVALID_LOCATION"
+        errors.append(_error([*path, "locationId"], code, NOT_STOCKED))
     expected = quantity["changeFromQuantity"]
     if name in SETTABLE_NAMES and expected is not None:
         current = level.quantity(name) if level else 0

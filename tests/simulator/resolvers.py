@@ -189,6 +189,7 @@ def node(_root: Any, info: GraphQLResolveInfo, id: str) -> Any | None:
 def nodes(_root: Any, info: GraphQLResolveInfo, ids: list[str]) -> list[Any | None]:
     _check_global_ids(ids)
     shop = context(info).shop
+    shop.stats.nodes_read += len(ids)
     return [find_node(shop, gid) for gid in ids]
 
 

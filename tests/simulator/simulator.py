@@ -32,7 +32,8 @@ DEFAULT_SCOPES = (
     "write_inventory",
     "read_locations",
 )
-UNSTOCKED_MODES = ("error", "stock")
+UNSTOCKED_MODES = ("error", "error_no_code", "stock")
+SET_BATCH_MODES = ("all_or_nothing", "partial")
 
 
 class Simulator:
@@ -116,8 +117,9 @@ class Simulator:
 
     @property
     def unstocked_set(self) -> str:
-        """``"error"``: a set on an unstocked pair is INVALID_LOCATION; ``"stock"``:
-        the pair is stocked and set."""
+        """``"error"``: a set on an unstocked pair is INVALID_LOCATION;
+        ``"error_no_code"``: the same user error with ``code: null`` (the 2026-10
+        schema allows it); ``"stock"``: the pair is stocked and set."""
         return self.shop.unstocked_set
 
     @unstocked_set.setter
@@ -125,6 +127,19 @@ class Simulator:
         if mode not in UNSTOCKED_MODES:
             raise ValueError(f"unstocked_set is one of {UNSTOCKED_MODES}")
         self.shop.unstocked_set = mode
+
+    @property
+    def set_batches(self) -> str:
+        """``"all_or_nothing"`` (default): a set with any user error applies nothing;
+        ``"partial"``: the quantities without an error are applied (the answer then
+        carries both the adjustment group and the user errors)."""
+        return self.shop.set_batches
+
+    @set_batches.setter
+    def set_batches(self, mode: str) -> None:
+        if mode not in SET_BATCH_MODES:
+            raise ValueError(f"set_batches is one of {SET_BATCH_MODES}")
+        self.shop.set_batches = mode
 
     # Catalogue ----------------------------------------------------------------------
 

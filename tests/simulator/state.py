@@ -196,6 +196,7 @@ class Stats:
     applied_writes: list[tuple[str, str, str, int, str]] = field(default_factory=list)
     activations: list[tuple[str, str, int, str]] = field(default_factory=list)
     replays: int = 0  # idempotent replays (same key, same arguments: not applied)
+    nodes_read: int = 0  # ids asked for through ``nodes(ids:)`` (levels read)
     api_versions: dict[str, int] = field(default_factory=Counter)
 
 
@@ -223,6 +224,7 @@ class Shop:
         self.bulk_operations: dict[int, Any] = {}  # number -> bulk.BulkOperation
         self.stats = Stats()
         self.unstocked_set = "error"
+        self.set_batches = "all_or_nothing"
         self.webhooks = Webhooks(self.lock, domain)
         self._numbers: dict[str, int] = {}
 
