@@ -24,9 +24,11 @@ admin sets a shop up:
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from urllib.parse import urlsplit
 
 from . import channels
 from .data import (
@@ -514,10 +516,40 @@ def check_test_push(
 class WebhookStatus:
     """Whether Shopify sends the addon's topics to this shop's endpoint (``plan``,
     from :func:`.subscriptions.check`) and when each topic last arrived
-    (``last_arrival``: GraphQL topic name -> a time as text; absent: never)."""
+    (``last_arrival``: GraphQL topic name -> a time as text; absent: never).
+    ``sandbox``: the shop is the sandbox's simulator, which delivers on loopback."""
 
     plan: SubscriptionPlan
     last_arrival: Mapping[str, str] = field(default_factory=dict)
+    sandbox: bool = False
+
+
+def unreachable_endpoint(endpoint: str) -> str | None:
+    """Why Shopify cannot deliver to ``endpoint``, or None when it can.
+
+    Shopify posts webhooks over HTTPS to an address on the internet: never to plain
+    http, nor to loopback, private, link-local or otherwise reserved addresses, nor to
+    a name that only this machine or network knows (``localhost``, ``*.local``).
+
+    >>> unreachable_endpoint("https://odoo.example.com/shopify_stock_sync/webhook/t")
+    >>> unreachable_endpoint("http://127.0.0.1:8069/shopify_stock_sync/webhook/t")
+    'it is not https'
+    """
+    parts = urlsplit(endpoint or "")
+    host = (parts.hostname or "").lower()
+    if parts.scheme != "https":
+        return "it is not https"
+    if not host:
+        return "it names no host"
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return f"{host} is a name only this network knows"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None  # a public name: whether it resolves is Shopify's to find out
+    if not address.is_global:
+        return f"{host} is not an address on the internet"
+    return None
 
 
 def check_webhooks(status: WebhookStatus | None) -> CheckLine:
@@ -531,6 +563,18 @@ def check_webhooks(status: WebhookStatus | None) -> CheckLine:
             "No mapping takes changes from Shopify, so no webhook is needed.",
         )
     plan = status.plan
+    unreachable = None if status.sandbox else unreachable_endpoint(plan.endpoint)
+    if unreachable:
+        return CheckLine(
+            "webhooks",
+            title,
+            False,
+            f"Shopify cannot deliver to {plan.endpoint}: {unreachable}.",
+            count=1,
+            todo="Set web.base.url (Settings > Technical > System Parameters) to the "
+            "public https address of this Odoo, then press Subscribe Webhooks on the "
+            "shop and check again.",
+        )
     problems = [f"{topic}: not subscribed" for topic in plan.to_create]
     problems += [
         f"{s.topic}: an incomplete or unwanted subscription to this endpoint"

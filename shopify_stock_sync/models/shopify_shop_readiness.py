@@ -188,6 +188,7 @@ class ShopifyShop(models.Model):
                 for topic, last in groups
                 if topic and last
             },
+            sandbox=self.is_sandbox,
         )
 
     # -- buttons -----------------------------------------------------------------------

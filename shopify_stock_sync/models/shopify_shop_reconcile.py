@@ -33,6 +33,11 @@ class ShopifyShop(models.Model):
         help="How often the scheduled reconciliation compares this shop's stock "
         "with Shopify and corrects it; 0 stops the scheduled runs.",
     )
+    _reconcile_interval_positive = models.Constraint(
+        "CHECK(reconcile_interval >= 0)",
+        "Reconcile Every (Hours) cannot be negative: use 0 to stop the scheduled "
+        "reconciliation.",
+    )
     reconciliation_run_ids = fields.One2many(
         "shopify.reconciliation.run", "shop_id", string="Reconciliation Runs"
     )
@@ -81,7 +86,12 @@ class ShopifyShop(models.Model):
         ``last``, its latest run that was not cancelled (looked up when not given);
         False when its scheduled runs are stopped."""
         self.ensure_one()
-        if not self.active or self.reconcile_interval <= 0 or not self.id:
+        if (
+            not self.active
+            or self.state != "connected"  # never connected, or refused since
+            or self.reconcile_interval <= 0
+            or not self.id
+        ):
             return False
         if last is None:
             last = self._last_runs(Domain("state", "!=", "cancelled")).get(self.id)
@@ -101,7 +111,9 @@ class ShopifyShop(models.Model):
         now = fields.Datetime.now()
         started = Run.browse()
         shops = self.sudo().search(
-            Domain("active", "=", True) & Domain("reconcile_interval", ">", 0)
+            Domain("active", "=", True)
+            & Domain("state", "=", "connected")
+            & Domain("reconcile_interval", ">", 0)
         )
         scheduling = shops._last_runs(Domain("state", "!=", "cancelled"))
         for shop in shops:

@@ -111,6 +111,15 @@ class ReadinessCase(PushCase):
         self.add("SHIRT")
         self.assertEqual(self.lines()["webhooks"].status, "ok")  # none needed yet
         self.out.direction = "shopify_to_odoo"
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("web.base.url", "http://127.0.0.1:8069")
+        self.shop.invalidate_recordset(["webhook_endpoint"])
+        line = self.lines()["webhooks"]
+        self.assertEqual(line.status, "problem")
+        self.assertIn("Shopify cannot deliver to http://127.0.0.1:8069/", line.summary)
+        self.assertIn("web.base.url", line.todo)
+        params.set_param("web.base.url", "https://odoo.example.com")
+        self.shop.invalidate_recordset(["webhook_endpoint"])
         line = self.lines()["webhooks"]
         self.assertEqual(line.status, "problem")
         self.assertIn("INVENTORY_LEVELS_UPDATE: not subscribed", line.records)

@@ -32,6 +32,7 @@ class ReconciliationCase(PushCase):
 
     def setUp(self):
         super().setUp()
+        self.shop.sudo().state = "connected"  # the scheduled runs take connected shops
         sim = self.sim
         # every link is a chunk of its own (3 pairs each, chunks of 2)
         self.patch(type(self.shop), "_reconcile_chunk_size", 2)
@@ -352,6 +353,25 @@ class ReconciliationCase(PushCase):
             self.assertTrue(self.shop._cron_reconcile())
         self.shop.reconcile_interval = 0
         self.assertFalse(self.shop.reconcile_next_at)
+
+    def test_cron_leaves_shops_never_connected_alone(self):
+        self.shop.sudo().state = "draft"
+        self.assertFalse(self.shop.reconcile_next_at)
+        with trap_jobs() as trap:
+            self.assertFalse(self.shop._cron_reconcile())
+            self.assertFalse(trap.enqueued_jobs)
+        self.shop.sudo().state = "connected"
+        self.shop.invalidate_recordset(["reconcile_next_at"])
+        self.assertTrue(self.shop.reconcile_next_at)
+
+    def test_negative_interval_refused(self):
+        with (
+            self.assertRaises(psycopg2.IntegrityError),
+            mute_logger("odoo.sql_db"),
+            self.env.cr.savepoint(),
+        ):
+            self.shop.reconcile_interval = -1
+            self.shop.flush_recordset()
 
     def test_schedule_shown_for_saved_new_and_edited_shops(self):
         self.shop.reconcile_interval = 2

@@ -32,6 +32,8 @@ SECRET = "very-secret-client-secret"
         "shop.example.com",
         "-shop.myshopify.com",
         "shop.myshopify.com/admin",
+        "shop.myshopify.com\n",
+        " shop.myshopify.com",
         "",
         None,
     ],

@@ -40,6 +40,7 @@ from shopify_stock_sync.engine.readiness import (
     check_webhooks,
     checklist,
     pick_test_products,
+    unreachable_endpoint,
 )
 from shopify_stock_sync.engine.shopify.auth import REQUIRED_SCOPES
 from shopify_stock_sync.engine.subscriptions import TOPICS, Subscription, plan
@@ -571,3 +572,33 @@ def test_webhooks_line() -> None:
     line = check_webhooks(WebhookStatus(full))
     assert line.ok and f"{TOPICS[0]} last arrived never" in line.summary
     assert check_webhooks(None).ok
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "why"),
+    [
+        ("http://odoo.example.com/w/t", "it is not https"),
+        ("http://127.0.0.1:8069/w/t", "it is not https"),
+        ("https://127.0.0.1/w/t", "127.0.0.1 is not an address on the internet"),
+        ("https://10.1.2.3/w/t", "10.1.2.3 is not an address on the internet"),
+        ("https://192.168.0.9/w/t", "192.168.0.9 is not an address on the internet"),
+        ("https://[::1]/w/t", "::1 is not an address on the internet"),
+        ("https://localhost/w/t", "localhost is a name only this network knows"),
+        ("https://odoo.local/w/t", "odoo.local is a name only this network knows"),
+        ("https:///w/t", "it names no host"),
+    ],
+)
+def test_webhooks_line_names_an_address_shopify_cannot_reach(endpoint, why) -> None:
+    update = Subscription("gid://shopify/WebhookSubscription/1", TOPICS[0], endpoint)
+    line = check_webhooks(WebhookStatus(plan([update], endpoint, TOPICS[:1])))
+    assert not line.ok and line.count == 1
+    assert line.summary == f"Shopify cannot deliver to {endpoint}: {why}."
+    assert "web.base.url" in line.todo and "Subscribe Webhooks" in line.todo
+
+
+def test_webhooks_line_of_the_sandbox_takes_loopback() -> None:
+    endpoint = "http://127.0.0.1:8069/shopify_stock_sync/webhook/t0k3n"
+    update = Subscription("gid://shopify/WebhookSubscription/1", TOPICS[0], endpoint)
+    status = WebhookStatus(plan([update], endpoint, TOPICS[:1]), sandbox=True)
+    assert check_webhooks(status).ok
+    assert unreachable_endpoint("https://8.8.8.8/w") is None

@@ -24,7 +24,7 @@ REQUIRED_SCOPES = (
     "read_locations",
 )
 
-SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
+SHOP_DOMAIN = re.compile(r"[a-z0-9][a-z0-9-]*\.myshopify\.com")  # the whole string
 
 # Renew a granted token when less than this share of its lifetime is left.
 RENEW_BEFORE_SHARE = 0.1
@@ -32,7 +32,7 @@ RENEW_BEFORE_SHARE = 0.1
 
 def validate_domain(domain: str) -> str:
     """Return the shop domain if it is a ``*.myshopify.com`` domain, else refuse."""
-    if not isinstance(domain, str) or not SHOP_DOMAIN.match(domain):
+    if not isinstance(domain, str) or not SHOP_DOMAIN.fullmatch(domain):
         raise ConfigurationError(
             f"{domain!r} is not a Shopify shop domain: use the shop's "
             "permanent 'name.myshopify.com' domain (lower case, no https://, no path)."

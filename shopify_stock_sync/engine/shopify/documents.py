@@ -8,7 +8,7 @@ the documents below), and every quantity sends an explicit ``changeFromQuantity`
 
 SHOP_INFO = """
 query ShopInfo {
-  shop { name myshopifyDomain plan { partnerDevelopment shopifyPlus } }
+  shop { name myshopifyDomain }
   currentAppInstallation { accessScopes { handle } }
 }
 """
