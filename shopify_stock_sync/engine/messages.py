@@ -121,6 +121,23 @@ def push_stopped(
     )
 
 
+def chunk_not_saved(rule: str = "") -> str:
+    """A reconciliation chunk whose results Odoo's database refused (``rule``: the
+    database rule it broke, in words, when known); never the SQL itself.
+
+    >>> chunk_not_saved("There is already a level for this product.")[:60]
+    "Odoo's database refused to save this chunk's results (There "
+    """
+    because = f" ({rule.strip().rstrip('.')})" if rule.strip() else ""
+    return (
+        f"Odoo's database refused to save this chunk's results{because}. Nothing of "
+        "the chunk was kept, and the other chunks are not affected: the chunk is "
+        "tried again after them, and its products are compared again by the next "
+        "run. This is a fault of the sync, not of your stock: if it comes back, "
+        "report it with this run's name."
+    )
+
+
 def _sentence(text: str) -> str:
     text = text.strip()
     return text if text.endswith((".", "!", "?")) else f"{text}."

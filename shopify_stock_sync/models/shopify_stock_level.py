@@ -137,9 +137,11 @@ class ShopifyStockLevel(models.Model):
     def _ensure_levels(self, links, mappings):
         """The levels of every (link, mapping) pair of the same shop, created if
         missing; only linked links and mappings that are on and have Odoo locations
-        count.  One search and at most one create, whatever the number of pairs."""
-        links = links.filtered(lambda link: link.state == "linked")
-        mappings = mappings.filtered(
+        count.  One search and at most one create, whatever the number of pairs;
+        ``links`` and ``mappings`` may name a record several times (one level each
+        all the same: a pair is created once, never twice)."""
+        links = _distinct(links).filtered(lambda link: link.state == "linked")
+        mappings = _distinct(mappings).filtered(
             lambda m: m.direction != Direction.OFF.value and m.location_ids
         )
         if not links or not mappings:
@@ -151,17 +153,20 @@ class ShopifyStockLevel(models.Model):
         have = {(level.link_id.id, level.mapping_id.id) for level in existing}
         links_by_shop = links.grouped("shop_id")
         now = fields.Datetime.now()
-        to_create = [
-            {
-                "link_id": link.id,
-                "mapping_id": mapping.id,
-                "state": "pending",
-                "dirty_since": now,
-            }
-            for mapping in mappings
-            for link in links_by_shop.get(mapping.shop_id, ())
-            if (link.id, mapping.id) not in have
-        ]
+        to_create = []
+        for mapping in mappings:
+            for link in links_by_shop.get(mapping.shop_id, ()):
+                if (link.id, mapping.id) in have:
+                    continue
+                have.add((link.id, mapping.id))
+                to_create.append(
+                    {
+                        "link_id": link.id,
+                        "mapping_id": mapping.id,
+                        "state": "pending",
+                        "dirty_since": now,
+                    }
+                )
         return existing | self.create(to_create)
 
     # -- engine translations --------------------------------------------------------
@@ -300,3 +305,8 @@ class ShopifyStockLevel(models.Model):
         )
         levels.shop_id._enqueue_push()
         return True
+
+
+def _distinct(records):
+    """``records`` with each record once, in their first order."""
+    return records.browse(tuple(dict.fromkeys(records._ids)))
