@@ -604,6 +604,9 @@ class ShopifyReconciliationRun(models.Model):
         if not self.dry_run:
             self._mark_for_push(result.to_push, levels)
             failed = self._apply_adjustments(result.adjustments, links)
+            self._remember_adjusted(
+                [a for a in result.adjustments if a.pair.key not in failed], levels
+            )
             if failed:
                 result = result.with_failed_adjustments(failed)
         self._record_lines(result.mismatches, links)
@@ -638,6 +641,41 @@ class ShopifyReconciliationRun(models.Model):
             values.update(state="pending", error_category=False, error_message=False)
             if level.state != "pending" or not level.dirty_since:
                 values["dirty_since"] = now
+            level.write(values)
+
+    def _remember_adjusted(self, adjustments, levels):
+        """Shopify-owned levels that Odoo just followed: each remembers Shopify's level
+        as the run read it, and Odoo's on hand as adjusted to it (created when
+        missing), so that the next webhook measures from there and never counts the
+        run's correction again."""
+        if not adjustments:
+            return
+        Level = self.env["shopify.stock.level"].sudo()
+        adjusted = {(a.pair.link_id, a.pair.mapping_id): a for a in adjustments}
+        links = (
+            self.env["shopify.variant.link"]
+            .sudo()
+            .browse(sorted({link_id for link_id, _mapping in adjusted}))
+        )
+        mappings = (
+            self.env["shopify.location.mapping"]
+            .sudo()
+            .browse(sorted({mapping_id for _link, mapping_id in adjusted}))
+        )
+        now = fields.Datetime.now()
+        for level in Level._ensure_levels(links, mappings):
+            adjustment = adjusted.get((level.link_id.id, level.mapping_id.id))
+            if adjustment is None:
+                continue
+            shopify = levels[adjustment.pair.key]  # adjusted: Shopify stocks it
+            values = dict(Level._level_values(shopify))
+            values.update(
+                odoo_quantity=shopify.on_hand,  # Odoo's on hand, set to Shopify's
+                state="synced",
+                synced_at=now,
+                error_category=False,
+                error_message=False,
+            )
             level.write(values)
 
     def _apply_adjustments(self, adjustments, links):
