@@ -257,6 +257,16 @@ def inbound_baseline(subject: Subject) -> str:
     )
 
 
+def inbound_first_reading_followed(
+    subject: Subject, odoo: float, shopify: int, placed: str
+) -> str:
+    return (
+        f"{about(subject)}: the first reading of this level in Odoo: Shopify counts "
+        f"{shopify} on hand, Odoo has {odoo:g}. Shopify owns this location's stock, so "
+        f"Odoo's stock is adjusted by {_signed(shopify - odoo)}: {placed}."
+    )
+
+
 def inbound_disconnected(subject: Subject) -> str:
     return (
         f"{about(subject)}: the item is no longer stocked at this Shopify location; "

@@ -380,6 +380,26 @@ class TestWebhookDecisions(WebhookCase):
         self.assertEqual(self.shopify(self.pos), 16)
         self.assertEqual(self.on_hand(self.shelf_2), 16)
 
+    def test_first_reading_that_differs_is_followed_on_a_shopify_owned_level(self):
+        """Nothing known of the POS level yet, Shopify counts 12 and Odoo 10: Shopify
+        owns the count, so Odoo follows it; the level is not taken as in step while
+        they differ."""
+        self.sim.edit_on_hand(self.item, self.pos, 3)  # 9 -> 12
+        self.assertEqual(self.deliver(), [200])
+        (event,) = self.process()
+        self.assertEqual(event.kind, "correction", event.message)
+        self.assertEqual(event.adjustment, 2)
+        self.assertIn("first reading", event.message)
+        self.assertEqual(self.on_hand(self.shelf_2), 12)
+        level = self.level(self.own)
+        self.assertEqual((level.shopify_on_hand, level.state), (12, "synced"))
+        # the next change counts from there
+        self.sim.edit_on_hand(self.item, self.pos, -1)
+        self.deliver()
+        (event,) = self.process()
+        self.assertEqual((event.kind, event.adjustment), ("correction", -1))
+        self.assertEqual(self.on_hand(self.shelf_2), 11)
+
     def test_removal_taken_from_child_locations_too(self):
         """Stock kept in a bin under the mapped location: units Shopify removes are
         taken from the location, then the bin, never below zero while they hold
