@@ -613,6 +613,26 @@ class ShopifyReconciliationRun(models.Model):
         self._record_findings(result.findings)
         return result
 
+    def _levels_of(self, pairs):
+        """The levels of these ``(link id, mapping id)`` pairs (a chunk's drifts,
+        several per product and per location), created when missing: those pairs
+        only, each once."""
+        links = (
+            self.env["shopify.variant.link"]
+            .sudo()
+            .browse(sorted({link_id for link_id, _mapping in pairs}))
+        )
+        mappings = (
+            self.env["shopify.location.mapping"]
+            .sudo()
+            .browse(sorted({mapping_id for _link, mapping_id in pairs}))
+        )
+        return (
+            self.env["shopify.stock.level"]
+            .sudo()
+            ._ensure_levels(links, mappings, pairs=pairs)
+        )
+
     def _mark_for_push(self, pairs, levels):
         """Odoo-owned mismatches: their levels pending (created when missing), with
         Shopify's level as just read; the shop's push, enqueued when the run ends,
@@ -620,23 +640,10 @@ class ShopifyReconciliationRun(models.Model):
         if not pairs:
             return
         Level = self.env["shopify.stock.level"].sudo()
-        # each record once: a chunk has several drifts per product and per location
-        links = (
-            self.env["shopify.variant.link"]
-            .sudo()
-            .browse(sorted({p.link_id for p in pairs}))
-        )
-        mappings = (
-            self.env["shopify.location.mapping"]
-            .sudo()
-            .browse(sorted({p.mapping_id for p in pairs}))
-        )
         wanted = {(p.link_id, p.mapping_id): p for p in pairs}
         now = fields.Datetime.now()
-        for level in Level._ensure_levels(links, mappings):
-            pair = wanted.get((level.link_id.id, level.mapping_id.id))
-            if pair is None:
-                continue
+        for level in self._levels_of(wanted):
+            pair = wanted[level.link_id.id, level.mapping_id.id]
             values = dict(Level._level_values(levels.get(pair.key)))
             values.update(state="pending", error_category=False, error_message=False)
             if level.state != "pending" or not level.dirty_since:
@@ -652,21 +659,9 @@ class ShopifyReconciliationRun(models.Model):
             return
         Level = self.env["shopify.stock.level"].sudo()
         adjusted = {(a.pair.link_id, a.pair.mapping_id): a for a in adjustments}
-        links = (
-            self.env["shopify.variant.link"]
-            .sudo()
-            .browse(sorted({link_id for link_id, _mapping in adjusted}))
-        )
-        mappings = (
-            self.env["shopify.location.mapping"]
-            .sudo()
-            .browse(sorted({mapping_id for _link, mapping_id in adjusted}))
-        )
         now = fields.Datetime.now()
-        for level in Level._ensure_levels(links, mappings):
-            adjustment = adjusted.get((level.link_id.id, level.mapping_id.id))
-            if adjustment is None:
-                continue
+        for level in self._levels_of(adjusted):
+            adjustment = adjusted[level.link_id.id, level.mapping_id.id]
             shopify = levels[adjustment.pair.key]  # adjusted: Shopify stocks it
             values = dict(Level._level_values(shopify))
             values.update(
