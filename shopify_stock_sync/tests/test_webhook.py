@@ -602,7 +602,6 @@ class TestWebhookBurst(WebhookCase):
             seconds[-1],
         )
         self.assertEqual(statuses, [200] * self.COUNT)
-        self.assertLess(seconds[-1], 1.0)
         self.assertFalse(self.sim.webhooks.payloads())
         self.assertEqual(self.Event.search_count([]), self.COUNT)
         self.assertEqual(
