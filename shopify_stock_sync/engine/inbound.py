@@ -15,7 +15,8 @@ UNKNOWN_PAIR   item not linked, location not mapped,      nothing    no   no
 STALE          the event is older than the known state
                (``updated_at`` or ``triggered_at``), or   nothing    no   no
                the reading shows nothing new
-BASELINE       nothing known of the level yet             nothing    [1]  no
+BASELINE       nothing known of the level yet (Shopify-   nothing    [1]  no
+               owned: and Odoo has Shopify's on hand)
 DISCONNECTED   no level in Shopify any more               nothing    no   yes
 ECHO           the event is one of our recent pushes and  nothing    no   no
                the level has not moved since
@@ -24,7 +25,9 @@ ORDER_DRIVEN   ``committed`` moved (by value or time) and nothing    no   [3]
 NO_STOCK_      only ``available`` moved (damaged,         nothing    no   no
 CHANGE         reserved...)
 CORRECTION     ``on_hand`` moved otherwise (Shopify-owned, +delta     no   no
-               or two-way with Odoo unchanged)
+               or two-way with Odoo unchanged); or the
+               first reading of a Shopify-owned level
+               differs from Odoo's on hand [4]
 CONFLICT       two-way; Odoo moved too since the last     rule [2]   yes  yes
                sync
 WRONG_         Odoo owns the mapping and Shopify moved    nothing    yes  no
@@ -38,6 +41,9 @@ overwrites it; ``shopify_wins``: it is applied (Odoo's own moves since the sync 
 real moves and stay), then the push sends the sum.
 [3] yes when on hand fell by more than committed did (``Movement.unexplained_fall``):
 a sale placed and shipped in one window, or a correction hidden among orders.
+[4] Shopify owns the count: Odoo's on hand over the mapping is set to Shopify's, as a
+reconciliation would (compared by :func:`.reconcile.mirror_diff`, whole units), so the
+level is never taken as in step while the two differ.
 
 How a movement is measured (:func:`measure`).  ``on_hand`` moves with corrections and
 fulfilments, ``committed`` with orders (placed, cancelled, fulfilled).  When orders
@@ -77,6 +83,7 @@ from .data import Direction, LevelKey, ShopifyLevel, Subject
 from .echo import ECHO_WINDOW, RecentPush, after_push, latest
 from .placement import OdooStock, Placement, place
 from .readings import Reading, moment
+from .reconcile import mirror_diff
 from .webhook import InventoryLevelEvent
 
 _EPSILON = 1e-6
@@ -126,6 +133,11 @@ class InboundLevel:
     odoo_stock: tuple[OdooStock, ...] = ()
 
     @property
+    def odoo_on_hand(self) -> float:
+        """Odoo's on hand over the mapping: the sum of ``odoo_stock``."""
+        return sum(entry.quantity for entry in self.odoo_stock)
+
+    @property
     def odoo_moved(self) -> float:
         """How far Odoo's quantity moved since the last sync (0 when unknown)."""
         if self.odoo_quantity is None or self.odoo_quantity_at_sync is None:
@@ -165,7 +177,7 @@ class InboundDecision:
 
     kind: InboundKind
     message: str
-    adjustment: int = 0  # units to add in Odoo over the mapping (negative: remove)
+    adjustment: float = 0  # units to add in Odoo over the mapping (negative: remove)
     placements: tuple[Placement, ...] = ()
     mark_for_push: bool = False
     review: bool = False
@@ -247,13 +259,7 @@ def decide(
         )
     base = baseline(level.known, level.recent_pushes)
     if base is None:
-        return InboundDecision(
-            InboundKind.BASELINE,
-            messages.inbound_baseline(subject),
-            mark_for_push=owned_by_odoo,
-            known=now,
-            on_hand=now.on_hand,
-        )
+        return _first_reading(level, now)
     move = measure(base, fresh)
     echo = echo_of(event, base, level.recent_pushes, echo_window)
     if echo is not None and move.quiet:
@@ -285,6 +291,44 @@ def decide(
         what = f"on hand changed by {move.correction:+d}"
         return _wrong_direction(subject, what, now, move)
     return _correction(level, base, now, move)
+
+
+def _first_reading(level: InboundLevel, now: ShopifyLevel) -> InboundDecision:
+    """Nothing known of a stocked level yet.  Odoo-owned: the push makes Shopify
+    right.  Shopify-owned: Odoo follows Shopify's on hand now when the two differ (as
+    a reconciliation compares them), else the reading is the baseline; a reading
+    without on hand cannot be compared, and is listed for review."""
+    owned_by_odoo = level.direction == Direction.ODOO_TO_SHOPIFY
+    if level.direction == Direction.SHOPIFY_TO_ODOO:
+        odoo = level.odoo_on_hand
+        if mirror_diff({level.key: odoo}, {level.key: now}).mismatched:
+            if now.on_hand is None:
+                return InboundDecision(
+                    InboundKind.BASELINE,
+                    messages.inbound_baseline(level.subject),
+                    review=True,
+                    known=now,
+                )
+            delta = now.on_hand - odoo
+            placements = place(delta, level.odoo_stock)
+            message = messages.inbound_first_reading_followed(
+                level.subject, odoo, now.on_hand, _describe(placements)
+            )
+            return InboundDecision(
+                InboundKind.CORRECTION,
+                message,
+                adjustment=delta,
+                placements=placements,
+                known=now,
+                on_hand=now.on_hand,
+            )
+    return InboundDecision(
+        InboundKind.BASELINE,
+        messages.inbound_baseline(level.subject),
+        mark_for_push=owned_by_odoo,
+        known=now,
+        on_hand=now.on_hand,
+    )
 
 
 def _noted(

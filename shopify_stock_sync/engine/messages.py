@@ -155,6 +155,23 @@ def push_stopped(
     )
 
 
+def chunk_not_saved(rule: str = "") -> str:
+    """A reconciliation chunk whose results Odoo's database refused (``rule``: the
+    database rule it broke, in words, when known); never the SQL itself.
+
+    >>> chunk_not_saved("There is already a level for this product.")[:60]
+    "Odoo's database refused to save this chunk's results (There "
+    """
+    because = f" ({rule.strip().rstrip('.')})" if rule.strip() else ""
+    return (
+        f"Odoo's database refused to save this chunk's results{because}. Nothing of "
+        "the chunk was kept, and the other chunks are not affected: the chunk is "
+        "tried again after them, and its products are compared again by the next "
+        "run. This is a fault of the sync, not of your stock: if it comes back, "
+        "report it with this run's name."
+    )
+
+
 def _sentence(text: str) -> str:
     text = text.strip()
     return text if text.endswith((".", "!", "?")) else f"{text}."
@@ -271,6 +288,16 @@ def inbound_baseline(subject: Subject) -> str:
         f"{about(subject)}: the first reading of this level in Odoo; earlier changes "
         "in Shopify are not known, so nothing is applied. Run a reconciliation if Odoo "
         "and Shopify differ."
+    )
+
+
+def inbound_first_reading_followed(
+    subject: Subject, odoo: float, shopify: int, placed: str
+) -> str:
+    return (
+        f"{about(subject)}: the first reading of this level in Odoo: Shopify counts "
+        f"{shopify} on hand, Odoo has {odoo:g}. Shopify owns this location's stock, so "
+        f"Odoo's stock is adjusted by {_signed(shopify - odoo)}: {placed}."
     )
 
 

@@ -25,9 +25,11 @@ shop, the snapshot job has an identity key per shop, and every job of a run hold
 shop's reconciliation advisory lock while it works.
 """
 
+import contextlib
 import json
 import logging
 import math
+import threading
 
 import psycopg2
 
@@ -38,7 +40,7 @@ from odoo.tools import SQL
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..engine import inventory
+from ..engine import inventory, messages
 from ..engine.corrections import (
     Action,
     LocationQuantity,
@@ -280,15 +282,25 @@ class ShopifyReconciliationRun(models.Model):
         chunk = next((c for c in cursor.plan.chunks if c.number == number), None)
         if chunk is None or cursor.status(chunk).state is not ChunkState.PENDING:
             return run._next(cursor)
+        reason = None
         try:
-            with self.env.cr.savepoint():
+            # the SQL of a refused write is not logged (a chunk writes thousands of
+            # rows at once); the failure is, once, in words
+            with _quiet_sql(), self.env.cr.savepoint():
                 result = run._reconcile_chunk(chunk)
         except (RetryableJobError, psycopg2.errors.SerializationFailure):
             raise
+        except psycopg2.Error as exc:
+            self.env.invalidate_all()
+            reason = run._database_failure(exc)
         except Exception as exc:
             self.env.invalidate_all()
-            _logger.info("Reconciliation %s: chunk %s failed", run.id, chunk.name)
-            cursor = cursor.record_failure(chunk, _exception_text(exc))
+            reason = _exception_text(exc)
+        if reason is not None:
+            _logger.warning(
+                "Reconciliation %s: chunk %s failed: %s", run.id, chunk.name, reason
+            )
+            cursor = cursor.record_failure(chunk, reason)
         else:
             cursor = cursor.record_done(chunk, result.progress)
         run._save_cursor(cursor)
@@ -359,6 +371,18 @@ class ShopifyReconciliationRun(models.Model):
             ),
         )._job_chunk(chunk.number)
         return self._summary()
+
+    def _database_failure(self, exc):
+        """Why Odoo's database refused a chunk's writes, in words: the broken rule's
+        own message when it is one of Odoo's model constraints, never the SQL."""
+        diag = exc.diag
+        rule = ""
+        for model in self.env.registry.values():
+            if model._table == diag.table_name and not model._abstract:
+                if diag.constraint_name in model._table_objects:
+                    rule = self.env[model._name]._sql_error_to_message(exc)
+                break
+        return messages.chunk_not_saved(rule)
 
     def _keep_snapshot(self, levels_by_chunk):
         """Keep a bulk snapshot's levels on the run for its chunk jobs, by chunk
@@ -580,11 +604,34 @@ class ShopifyReconciliationRun(models.Model):
         if not self.dry_run:
             self._mark_for_push(result.to_push, levels)
             failed = self._apply_adjustments(result.adjustments, links)
+            self._remember_adjusted(
+                [a for a in result.adjustments if a.pair.key not in failed], levels
+            )
             if failed:
                 result = result.with_failed_adjustments(failed)
         self._record_lines(result.mismatches, links)
         self._record_findings(result.findings)
         return result
+
+    def _levels_of(self, pairs):
+        """The levels of these ``(link id, mapping id)`` pairs (a chunk's drifts,
+        several per product and per location), created when missing: those pairs
+        only, each once."""
+        links = (
+            self.env["shopify.variant.link"]
+            .sudo()
+            .browse(sorted({link_id for link_id, _mapping in pairs}))
+        )
+        mappings = (
+            self.env["shopify.location.mapping"]
+            .sudo()
+            .browse(sorted({mapping_id for _link, mapping_id in pairs}))
+        )
+        return (
+            self.env["shopify.stock.level"]
+            .sudo()
+            ._ensure_levels(links, mappings, pairs=pairs)
+        )
 
     def _mark_for_push(self, pairs, levels):
         """Odoo-owned mismatches: their levels pending (created when missing), with
@@ -593,22 +640,37 @@ class ShopifyReconciliationRun(models.Model):
         if not pairs:
             return
         Level = self.env["shopify.stock.level"].sudo()
-        links = self.env["shopify.variant.link"].sudo().browse(p.link_id for p in pairs)
-        mappings = (
-            self.env["shopify.location.mapping"]
-            .sudo()
-            .browse(p.mapping_id for p in pairs)
-        )
         wanted = {(p.link_id, p.mapping_id): p for p in pairs}
         now = fields.Datetime.now()
-        for level in Level._ensure_levels(links, mappings):
-            pair = wanted.get((level.link_id.id, level.mapping_id.id))
-            if pair is None:
-                continue
+        for level in self._levels_of(wanted):
+            pair = wanted[level.link_id.id, level.mapping_id.id]
             values = dict(Level._level_values(levels.get(pair.key)))
             values.update(state="pending", error_category=False, error_message=False)
             if level.state != "pending" or not level.dirty_since:
                 values["dirty_since"] = now
+            level.write(values)
+
+    def _remember_adjusted(self, adjustments, levels):
+        """Shopify-owned levels that Odoo just followed: each remembers Shopify's level
+        as the run read it, and Odoo's on hand as adjusted to it (created when
+        missing), so that the next webhook measures from there and never counts the
+        run's correction again."""
+        if not adjustments:
+            return
+        Level = self.env["shopify.stock.level"].sudo()
+        adjusted = {(a.pair.link_id, a.pair.mapping_id): a for a in adjustments}
+        now = fields.Datetime.now()
+        for level in self._levels_of(adjusted):
+            adjustment = adjusted[level.link_id.id, level.mapping_id.id]
+            shopify = levels[adjustment.pair.key]  # adjusted: Shopify stocks it
+            values = dict(Level._level_values(shopify))
+            values.update(
+                odoo_quantity=shopify.on_hand,  # Odoo's on hand, set to Shopify's
+                state="synced",
+                synced_at=now,
+                error_category=False,
+                error_message=False,
+            )
             level.write(values)
 
     def _apply_adjustments(self, adjustments, links):
@@ -807,6 +869,33 @@ def _finding_values(finding):
         "units": finding.units,
         "items": finding.items,
     }
+
+
+class _ChunkSqlFilter(logging.Filter):
+    """Drops ``odoo.sql_db``'s "bad query" records of this thread while a chunk runs
+    under :func:`_quiet_sql`: the chunk logs its failure itself, once, in words."""
+
+    local = threading.local()
+
+    def filter(self, record):
+        return not (
+            getattr(self.local, "quiet", False)
+            and str(record.msg).startswith("bad query")
+        )
+
+
+_SQL_FILTER = _ChunkSqlFilter()
+logging.getLogger("odoo.sql_db").addFilter(_SQL_FILTER)
+
+
+@contextlib.contextmanager
+def _quiet_sql():
+    previous = getattr(_SQL_FILTER.local, "quiet", False)
+    _SQL_FILTER.local.quiet = True
+    try:
+        yield
+    finally:
+        _SQL_FILTER.local.quiet = previous
 
 
 def _exception_text(exc):

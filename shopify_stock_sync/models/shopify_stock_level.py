@@ -134,12 +134,15 @@ class ShopifyStockLevel(models.Model):
     # -- lazy creation --------------------------------------------------------------
 
     @api.model
-    def _ensure_levels(self, links, mappings):
+    def _ensure_levels(self, links, mappings, pairs=None):
         """The levels of every (link, mapping) pair of the same shop, created if
         missing; only linked links and mappings that are on and have Odoo locations
-        count.  One search and at most one create, whatever the number of pairs."""
-        links = links.filtered(lambda link: link.state == "linked")
-        mappings = mappings.filtered(
+        count, and only the ``pairs`` given as ``(link id, mapping id)``, if given.
+        One search and at most one create, whatever the number of pairs; ``links``
+        and ``mappings`` may name a record several times (a pair is created once,
+        never twice)."""
+        links = _distinct(links).filtered(lambda link: link.state == "linked")
+        mappings = _distinct(mappings).filtered(
             lambda m: m.direction != Direction.OFF.value and m.location_ids
         )
         if not links or not mappings:
@@ -148,20 +151,29 @@ class ShopifyStockLevel(models.Model):
             Domain("link_id", "in", links.ids)
             & Domain("mapping_id", "in", mappings.ids)
         )
+        if pairs is not None:
+            pairs = set(pairs)
+            existing = existing.filtered(
+                lambda level: (level.link_id.id, level.mapping_id.id) in pairs
+            )
         have = {(level.link_id.id, level.mapping_id.id) for level in existing}
         links_by_shop = links.grouped("shop_id")
         now = fields.Datetime.now()
-        to_create = [
-            {
-                "link_id": link.id,
-                "mapping_id": mapping.id,
-                "state": "pending",
-                "dirty_since": now,
-            }
-            for mapping in mappings
-            for link in links_by_shop.get(mapping.shop_id, ())
-            if (link.id, mapping.id) not in have
-        ]
+        to_create = []
+        for mapping in mappings:
+            for link in links_by_shop.get(mapping.shop_id, ()):
+                pair = (link.id, mapping.id)
+                if pair in have or (pairs is not None and pair not in pairs):
+                    continue
+                have.add(pair)
+                to_create.append(
+                    {
+                        "link_id": link.id,
+                        "mapping_id": mapping.id,
+                        "state": "pending",
+                        "dirty_since": now,
+                    }
+                )
         return existing | self.create(to_create)
 
     # -- engine translations --------------------------------------------------------
@@ -301,3 +313,8 @@ class ShopifyStockLevel(models.Model):
         )
         levels.shop_id._enqueue_push()
         return True
+
+
+def _distinct(records):
+    """``records`` with each record once, in their first order."""
+    return records.browse(tuple(dict.fromkeys(records._ids)))

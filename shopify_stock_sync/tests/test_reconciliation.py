@@ -217,6 +217,64 @@ class ReconciliationCase(PushCase):
         self.assertEqual(changes.mapping_id, other_mapping)
         self.assertEqual(changes.link_id.product_id, self.mug)
 
+    def test_first_run_on_never_pushed_links_corrects_every_drift(self):
+        """A shop whose products were linked but never pushed: no level exists yet.
+        One real run, one chunk, several drifts per Shopify location and per product
+        at two Odoo-owned locations and the Shopify-owned one: every drift is
+        corrected in that run, no chunk fails, one level per pair."""
+        self.patch(type(self.shop), "_reconcile_chunk_size", 100)  # one chunk
+        web_shelf = self.env["stock.location"].create(
+            {"name": "Web shelf", "location_id": self.stock.id, "usage": "internal"}
+        )
+        web, web_mapping = self._simulated_mapping("Web", web_shelf, "odoo_to_shopify")
+        self.Quant._update_available_quantity(self.shirt, web_shelf, 7)
+        self.Quant._update_available_quantity(self.mug, web_shelf, 2)
+        self.env.cr.flush()
+        Level = self.env["shopify.stock.level"]
+        Level.search([("shop_id", "=", self.shop.id)]).unlink()
+        self.env["shopify.stock.change"].search([]).unlink()  # never pushed
+        # every product drifts at both Odoo-owned locations and at the Outlet
+        self.set(self.shirt, self.store, 4)
+        self.set(self.mug, self.store, 1)
+        self.set(self.shirt, web, 0)
+        self.set(self.mug, web, 9)
+        self.sim.edit_on_hand(self.items[self.mug], self.outlet, value=8)
+        self.sim.edit_on_hand(self.items[self.shirt], self.outlet, value=2)
+        run = self.reconcile()
+        self.assertEqual(run.chunk_count, 1)
+        self.assertEqual(run.state, "done", run.message)
+        self.assertFalse(run.message)
+        self.assertEqual(
+            (run.mismatch_count, run.correction_count, run.failure_count), (6, 6, 0)
+        )
+        self.assertEqual(
+            sorted(run.line_ids.mapped("action")), ["adjust"] * 2 + ["push"] * 4
+        )
+        self.assertEqual(
+            [
+                self.shopify(self.shirt, self.store),
+                self.shopify(self.mug, self.store),
+                self.shopify(self.shirt, web),
+                self.shopify(self.mug, web),
+            ],
+            [10, 6, 7, 2],
+        )
+        self.assertEqual(
+            (
+                self.on_hand(self.mug, self.shelf_2),
+                self.on_hand(self.shirt, self.shelf_2),
+            ),
+            (8, 2),
+        )
+        levels = Level.search([("shop_id", "=", self.shop.id)])
+        pairs = [(level.link_id, level.mapping_id) for level in levels]
+        self.assertEqual(len(pairs), len(set(pairs)))
+        pushed = levels.filtered(
+            lambda level: level.mapping_id in self.main | web_mapping
+        )
+        self.assertEqual(len(pushed), 4)
+        self.assertEqual(set(pushed.mapped("state")), {"synced"})
+
     def test_two_way_only_reported(self):
         self.set(self.shirt, self.popup, 1)
         run = self.reconcile()
@@ -268,6 +326,45 @@ class ReconciliationCase(PushCase):
         self.assertEqual(self.shopify(self.shirt, self.store), 10)  # corrected
         self.assertEqual(run.line_ids.product_id, self.shirt)  # the mug not reported
         self.assertEqual(self.on_hand(self.mug, self.shelf_2), 5)  # rolled back
+
+    def test_chunk_refused_by_the_database_says_so_in_words(self):
+        """A chunk whose writes the database refuses: the run says what failed and
+        what to do, in words and with the broken rule's own message; neither the
+        run nor the log shows PostgreSQL's error or the SQL."""
+        Run = type(self.Run)
+        reconcile_chunk = Run._reconcile_chunk
+        mug_link = self.links[self.mug]
+
+        def duplicating(run, chunk):
+            if chunk.covers(mug_link.id):
+                Level = self.env["shopify.stock.level"]
+                values = {"link_id": mug_link.id, "mapping_id": self.main.id}
+                Level.create([values, values])
+                self.env.cr.flush()
+            return reconcile_chunk(run, chunk)
+
+        with (
+            mock.patch.object(Run, "_reconcile_chunk", duplicating),
+            self.assertNoLogs("odoo.sql_db", level="ERROR"),
+            self.assertLogs(
+                "odoo.addons.shopify_stock_sync.models.shopify_reconciliation",
+                level="WARNING",
+            ) as logged,
+        ):
+            run = self.reconcile()
+        self.assertEqual(run.state, "done_with_failures")
+        self.assertEqual(run.failure_count, 3)
+        for text in (run.message, *logged.output):
+            self.assertNotIn("duplicate key", text)
+            self.assertNotIn("violates", text)
+            self.assertNotIn("INSERT", text)
+        self.assertIn("refused to save this chunk's results", run.message)
+        self.assertIn(
+            "There is already a level for this product at this Shopify location",
+            run.message,
+        )
+        self.assertIn("compared again by the next run", run.message)
+        self.assertEqual(len(logged.output), 3)  # one line per attempt
 
     def test_chunk_failing_once_is_retried(self):
         self.set(self.mug, self.store, 1)

@@ -61,6 +61,26 @@ class TestStockLevel(ShopifyCase):
         self.assertEqual(self.Level._ensure_levels(links, mappings), levels)
         self.assertEqual(self.Level.search_count([("shop_id", "=", self.shop.id)]), 2)
 
+    def test_each_pair_once_and_only_the_pairs_asked_for(self):
+        """Links and mappings named several times (a reconciliation chunk's drifts,
+        several per product and per location): one level per pair, created in one
+        go; with ``pairs``, only those pairs get a level."""
+        links = self.shirt_link | self.mug_link
+        mappings = self.main | self.popup
+        self.popup.location_ids = self.backroom
+        twice = self.Level._ensure_levels(links + links, mappings + mappings)
+        self.assertEqual(len(twice), 4)
+        self.assertEqual(self.Level.search_count([("shop_id", "=", self.shop.id)]), 4)
+        twice.unlink()
+        wanted = {(self.shirt_link.id, self.main.id), (self.mug_link.id, self.popup.id)}
+        levels = self.Level._ensure_levels(links + links, mappings, pairs=wanted)
+        self.assertEqual(
+            {(level.link_id.id, level.mapping_id.id) for level in levels}, wanted
+        )
+        self.assertEqual(self.Level.search_count([("shop_id", "=", self.shop.id)]), 2)
+        again = self.Level._ensure_levels(links, mappings, pairs=wanted)
+        self.assertEqual(again, levels)
+
     def test_levels_never_join_two_shops(self):
         other_shop = self.shop.copy(
             {"name": "Other shop", "domain": "other-shop.myshopify.com"}

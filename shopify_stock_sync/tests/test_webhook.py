@@ -13,6 +13,7 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.tests import HttpCase, common, tagged
 
+from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.shopify_stock_sync.controllers.main import MAX_BODY
 from odoo.addons.shopify_stock_sync.engine.webhook import signature
 
@@ -354,6 +355,50 @@ class TestWebhookDecisions(WebhookCase):
         )
         self.assertEqual(move.quantity, 3)
         self.assertIn("-3", event.message)
+
+    def test_reconciled_correction_never_counted_again_by_a_webhook(self):
+        """A +5 in Shopify whose webhook was missed, set right by a reconciliation,
+        then a real +1 with its webhook: Odoo ends where Shopify is, the +5 counted
+        once (the level remembers what the reconciliation read)."""
+        self.start_in_step()
+        self.sim.edit_on_hand(self.item, self.pos, 5)
+        self.sim.webhooks.clear()  # the webhook never arrived
+        with trap_jobs() as trap:
+            run = self.env["shopify.reconciliation.run"]._start(self.shop)
+            self.run_jobs(trap, limit=40)
+        self.env.invalidate_all()
+        self.assertEqual(run.state, "done", run.message)
+        self.assertEqual(run.line_ids.mapped("action"), ["adjust"])
+        self.assertEqual(self.on_hand(self.shelf_2), 15)
+        level = self.level(self.own)
+        self.assertEqual((level.shopify_on_hand, level.state), (15, "synced"))
+        self.sim.clock.advance(2)
+        self.sim.edit_on_hand(self.item, self.pos, 1)
+        self.assertEqual(self.deliver(), [200])
+        (event,) = self.process()
+        self.assertEqual((event.kind, event.adjustment), ("correction", 1))
+        self.assertEqual(self.shopify(self.pos), 16)
+        self.assertEqual(self.on_hand(self.shelf_2), 16)
+
+    def test_first_reading_that_differs_is_followed_on_a_shopify_owned_level(self):
+        """Nothing known of the POS level yet, Shopify counts 12 and Odoo 10: Shopify
+        owns the count, so Odoo follows it; the level is not taken as in step while
+        they differ."""
+        self.sim.edit_on_hand(self.item, self.pos, 3)  # 9 -> 12
+        self.assertEqual(self.deliver(), [200])
+        (event,) = self.process()
+        self.assertEqual(event.kind, "correction", event.message)
+        self.assertEqual(event.adjustment, 2)
+        self.assertIn("first reading", event.message)
+        self.assertEqual(self.on_hand(self.shelf_2), 12)
+        level = self.level(self.own)
+        self.assertEqual((level.shopify_on_hand, level.state), (12, "synced"))
+        # the next change counts from there
+        self.sim.edit_on_hand(self.item, self.pos, -1)
+        self.deliver()
+        (event,) = self.process()
+        self.assertEqual((event.kind, event.adjustment), ("correction", -1))
+        self.assertEqual(self.on_hand(self.shelf_2), 11)
 
     def test_removal_taken_from_child_locations_too(self):
         """Stock kept in a bin under the mapped location: units Shopify removes are

@@ -7,7 +7,9 @@ Run: ``bash tests/bench/bench_odoo.sh bench_odoo_reconcile.py [--pairs 50000]``
 
 The shop: ``--pairs / --locations`` products, linked to as many Shopify variants, at
 ``--locations`` Odoo-owned mappings (one Odoo location each), after their first sync
-(every level synced).  Odoo's stock is put in with SQL (no stock change to push),
+(every level synced), or, with ``--cold``, linked but never pushed (no level yet:
+a new shop's first reconciliation, whose chunks create the levels they mark).  Odoo's
+stock is put in with SQL (no stock change to push),
 Shopify's in the simulator (``bench_reconcile.py``'s shop: its own process, so
 tracemalloc here counts Odoo and the engine only; the client follows its virtual
 clock).  Every ``1/--drift``-th pair has more in Odoo than in Shopify: the drift.
@@ -86,7 +88,14 @@ class Bench:
 # -- set-up ------------------------------------------------------------------------
 
 
-def set_up(env, shop_process: Shop, pairs: int, locations: int, drift: float) -> Bench:
+def set_up(
+    env,
+    shop_process: Shop,
+    pairs: int,
+    locations: int,
+    drift: float,
+    cold: bool = False,
+) -> Bench:
     items = max(pairs // locations, 1)
     started = time.perf_counter()
     variants, location_gids, _seconds = shop_process("build", items, locations)
@@ -159,18 +168,20 @@ def set_up(env, shop_process: Shop, pairs: int, locations: int, drift: float) ->
             if pair_drifts:
                 drifted.append(pair)
     put_stock(env, all_pairs)
-    levels = env["shopify.stock.level"]._ensure_levels(links, mappings)
-    env.flush_all()
-    # after the first sync: every level synced, Shopify's quantity known
-    env.cr.execute(
-        "UPDATE shopify_stock_level SET state = 'synced', dirty_since = NULL,"
-        " synced_at = now() AT TIME ZONE 'UTC' WHERE id = ANY(%s)",
-        (levels.ids,),
-    )
+    if not cold:
+        levels = env["shopify.stock.level"]._ensure_levels(links, mappings)
+        env.flush_all()
+        # after the first sync: every level synced, Shopify's quantity known
+        env.cr.execute(
+            "UPDATE shopify_stock_level SET state = 'synced', dirty_since = NULL,"
+            " synced_at = now() AT TIME ZONE 'UTC' WHERE id = ANY(%s)",
+            (levels.ids,),
+        )
     env.invalidate_all()
     say(
-        f"  odoo: {len(links)} links, {len(all_pairs)} quants and levels "
-        f"({time.perf_counter() - started:.0f} s in all)"
+        f"  odoo: {len(links)} links, {len(all_pairs)} quants, "
+        + ("no level (never pushed)" if cold else f"{len(all_pairs)} levels synced")
+        + f" ({time.perf_counter() - started:.0f} s in all)"
     )
     return Bench(shop.id, all_pairs, drifted)
 
@@ -255,11 +266,17 @@ def baseline_run(registry, bench: Bench, pairs) -> dict:
 def report(registry, shop_process: Shop, args) -> int:
     say(
         f"Reconciliation in Odoo 19: {args.pairs} pairs, {args.drift:.0%} drift, "
-        "Standard plan"
+        "Standard plan, "
+        + ("cold: links never pushed" if args.cold else "after the first sync")
     )
     with registry.cursor() as cr:
         bench = set_up(
-            environment(cr), shop_process, args.pairs, args.locations, args.drift
+            environment(cr),
+            shop_process,
+            args.pairs,
+            args.locations,
+            args.drift,
+            cold=args.cold,
         )
         cr.commit()
     divert(shop_process.base_url, clock=shop_process.now, sleep=shop_process.sleep)
@@ -342,6 +359,11 @@ def main() -> int:
     parser.add_argument("--db", required=True)
     add_catalogue_options(parser)
     parser.add_argument("--target-seconds", type=float, default=60.0)
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="links never pushed: no level exists before the run (a new shop)",
+    )
     parser.add_argument(
         "--profile",
         type=int,

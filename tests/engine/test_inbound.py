@@ -342,14 +342,51 @@ def test_a_connected_level_counts_from_zero():
 
 
 def test_the_first_reading_is_a_baseline():
-    decision = decide(event(5, 5), level(known=None), reading(5, 0, 5))
+    in_step = (OdooStock("WH/Stock", 4.0), OdooStock("WH/Shelf", 1.0))
+    first = level(known=None, odoo_stock=in_step)
+    decision = decide(event(5, 5), first, reading(5, 0, 5))
     assert decision.kind == InboundKind.BASELINE and not decision.mark_for_push
     assert decision.known == shopify(5, 0, 5) and decision.adjustment == 0
-    assert "reconciliation" in decision.message
+    assert not decision.review and "reconciliation" in decision.message
+    # Odoo's 5.0000001 is 5 units, as a reconciliation counts them
+    almost = level(known=None, odoo_stock=(OdooStock("WH/Stock", 5.0000001),))
+    assert decide(event(5, 5), almost, reading(5, 0, 5)).kind == InboundKind.BASELINE
     odoo_owned = decide(
         event(5, 5), level(Direction.ODOO_TO_SHOPIFY, known=None), reading(5, 0, 5)
     )
     assert odoo_owned.kind == InboundKind.BASELINE and odoo_owned.mark_for_push
+    two_way = decide(
+        event(5, 5), level(Direction.TWO_WAY, known=None), reading(5, 0, 5)
+    )
+    assert two_way.kind == InboundKind.BASELINE and not two_way.applies
+
+
+@pytest.mark.parametrize(("shopify_on_hand", "placed"), [(12, 2.0), (7, -3.0)])
+def test_a_first_reading_that_differs_is_followed_on_a_shopify_owned_level(
+    shopify_on_hand, placed
+):
+    """Shopify owns the count: a first reading that differs from Odoo's on hand
+    (10) sets Odoo to Shopify's, never a baseline taken as in step."""
+    decision = decide(
+        event(shopify_on_hand, 5), level(known=None), reading(shopify_on_hand, 0, 5)
+    )
+    assert decision.kind == InboundKind.CORRECTION
+    assert decision.adjustment == placed
+    assert decision.placements == (Placement("WH/Stock", placed),)
+    assert decision.known == shopify(shopify_on_hand, 0, 5)
+    assert not decision.mark_for_push and not decision.review
+    assert "first reading" in decision.message
+    assert f"Shopify counts {shopify_on_hand} on hand, Odoo has 10" in decision.message
+    # committed units are on hand too: Odoo follows on hand, not available
+    ordered = decide(event(9, 5), level(known=None), reading(9, 3, 5))
+    assert (ordered.kind, ordered.adjustment) == (InboundKind.CORRECTION, 2)
+
+
+def test_a_first_reading_without_on_hand_is_listed_for_review():
+    bare = ShopifyLevel(KEY, stocked=True, available=5, tracked=True)
+    decision = decide(event(5, 5), level(known=None), Reading(bare, None))
+    assert decision.kind == InboundKind.BASELINE and decision.review
+    assert not decision.applies
 
 
 # Echoes -------------------------------------------------------------------------------
