@@ -40,6 +40,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -365,6 +366,26 @@ def server_command(conf: str, db: str, base_url: str, logfile: str) -> list[str]
     ]
 
 
+@contextmanager
+def running_server(conf: str, db: str, base_url: str, logfile: str):
+    """``server_command`` started in its own process group, stopped on leaving."""
+    server = subprocess.Popen(
+        server_command(conf, db, base_url, logfile),
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield server
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
 def wait_until(condition, timeout: float, step: float = 0.5) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -401,13 +422,7 @@ def bench_runner(registry, conf: str, db: str, args) -> dict:
             pairs = [(p, loc) for p in records for loc in locations]
             shop_id = shop.id
         logfile = os.path.join(os.path.dirname(os.path.abspath(conf)), "runner.log")
-        server = subprocess.Popen(
-            server_command(conf, db, sim.base_url, logfile),
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
+        with running_server(conf, db, sim.base_url, logfile):
             with registry.cursor() as cr:  # the first sync, by the runner
                 adjust(environment(cr), pairs, lambda p, loc: (p.id + loc.id) % 7 + 5)
                 cr.commit()
@@ -463,13 +478,6 @@ def bench_runner(registry, conf: str, db: str, args) -> dict:
                     locations.with_env(env),
                     records.with_env(env),
                 )
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
         delays = [seconds for seconds, state in rows if state == "synced"]
         return {
             "levels": len(rows),

@@ -140,10 +140,18 @@ def print_comparison(
     ]
     if queries:
         rows.insert(1, ("sql_queries", base["queries"], engine["queries"]))
-    say(f"{'':14}{'baseline':>13}{'engine':>13}{'ratio':>10}")
-    for name, before, after in rows:
-        ratio = before / after if after else float("inf")
-        say(f"{name:14}{before:>13.2f}{after:>13.2f}{ratio:>10.2f}x")
+    print_ratios(("baseline", "engine"), rows)
+
+
+def print_ratios(
+    columns: tuple[str, str], rows: list[tuple[str, float, float]]
+) -> None:
+    """A comparison table of the benchmarks: under the two ``columns``, each row's
+    two measures and the ratio of the first to the second."""
+    say(f"{'':14}{columns[0]:>13}{columns[1]:>13}{'ratio':>10}")
+    for name, first, second in rows:
+        ratio = first / second if second else float("inf")
+        say(f"{name:14}{first:>13.2f}{second:>13.2f}{ratio:>10.2f}x")
 
 
 # -- the simulated shop, in its own process -------------------------------------------
