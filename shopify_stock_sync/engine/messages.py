@@ -121,6 +121,23 @@ def push_stopped(
     )
 
 
+def push_held(shop: str, pending: int, cause: str = "") -> str:
+    """A shop whose credentials or access scopes Shopify refuses: its pushes wait,
+    without failing, until an administrator repairs the connection.
+
+    ``cause``: Shopify's refusal, when it was just met (a held push that did not
+    call Shopify has none to give).
+    """
+    cause = f"{_sentence(cause)} " if cause.strip() else ""
+    levels = "1 level waits" if pending == 1 else f"{pending} levels wait"
+    return (
+        f"{cause}Shop '{shop}' needs reconnecting: its pushes to Shopify are held and "
+        f"{levels}. An administrator fixes the shop's credentials or the app's access "
+        "scopes, then clicks Test Connection on the shop: once it passes, every held "
+        "level is pushed, with nothing else to do."
+    )
+
+
 def _sentence(text: str) -> str:
     text = text.strip()
     return text if text.endswith((".", "!", "?")) else f"{text}."

@@ -218,4 +218,5 @@ class ShopifyShop(models.Model):
             failed_jobs=failed_jobs,
             last_push=last_synced.synced_at if last_synced else None,
             pending=self.level_pending_count,
+            blocked=self.state_reason if self.state == "reconnect" else "",
         )

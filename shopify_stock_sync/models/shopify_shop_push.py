@@ -15,8 +15,8 @@ One run of ``_push_stock`` (queue_job, channel ``root.shopify_stock_sync``):
 
 Failures: a transient one (network, 5xx, THROTTLED, 429) is retried by queue_job with
 growing delays (the job function's retry pattern, never sooner than Shopify asks); on
-the last attempt, or for a refusal retrying cannot fix (credentials, settings), the job
-fails with an operational message.  queue_job rolls the failed job's transaction back,
+the last attempt, or for missing settings, the job fails with an operational message
+(refused credentials or scopes hold the shop's pushes instead: ``_hold_push``).  queue_job rolls the failed job's transaction back,
 then calls ``_push_stock_failed`` in a new transaction: that records the same message on
 the shop's pending levels, so the failure survives the rollback.
 """
@@ -133,6 +133,8 @@ class ShopifyShop(models.Model):
         todo = shop._pending_levels()
         if not todo:
             return self.env._("Shop %s: nothing to push.", shop.name)
+        if shop.state == "reconnect":  # credentials refused: wait for the admin
+            return shop._hold_push()
         try:
             client = shop._shopify_client()
         except UserError as exc:
@@ -172,7 +174,7 @@ class ShopifyShop(models.Model):
                     + messages.transient(exc.message, delay)
                 )
             except AuthError as exc:
-                raise shop._stop(exc, ShopifyPushAuthError) from None
+                return shop._hold_push(exc.message)
             except ShopifyError as exc:
                 raise shop._stop(exc, ShopifyPushError) from None
             done |= batch

@@ -45,6 +45,21 @@ def test_stopped_by_a_refusal_names_the_fix():
     )
 
 
+def test_held_push_names_the_cause_and_the_one_step_left():
+    text = messages.push_held("Main", 3, "Shopify refused the access token (HTTP 401)")
+    assert text == (
+        "Shopify refused the access token (HTTP 401). Shop 'Main' needs "
+        "reconnecting: its pushes to Shopify are held and 3 levels wait. An "
+        "administrator fixes the shop's credentials or the app's access scopes, "
+        "then clicks Test Connection on the shop: once it passes, every held level "
+        "is pushed, with nothing else to do."
+    )
+    assert messages.push_held("Main", 1).startswith(
+        "Shop 'Main' needs reconnecting: its pushes to Shopify are held and 1 level "
+        "waits."
+    )
+
+
 def test_retry_delay_grows_with_the_pattern_and_honours_shopify():
     pattern = {"1": 10, "3": 60}  # stored patterns come back with string keys
     assert [retry_delay(n, pattern) for n in (1, 2, 3, 4)] == [10, 10, 60, 60]
