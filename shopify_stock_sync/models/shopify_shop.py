@@ -46,6 +46,10 @@ CONNECTION_FIELDS = (
 
 RECONNECT_ACTIVITY = "shopify_stock_sync.mail_activity_shopify_reconnect"
 
+# Changing any of these changes what Shopify should show: their levels are pushed again.
+RULE_FIELDS = ("quantity_basis", "safety_buffer", "use_quantity_cap", "quantity_cap")
+SCOPE_FIELD = "product_domain"
+
 DIRECTIONS = [
     (Direction.ODOO_TO_SHOPIFY.value, "Odoo to Shopify"),
     (Direction.SHOPIFY_TO_ODOO.value, "Shopify to Odoo"),
@@ -358,7 +362,45 @@ class ShopifyShop(models.Model):
                     "The connection settings changed: test the connection again."
                 ),
             )
-        return super().write(vals)
+        before = self._rule_snapshot(vals)
+        result = super().write(vals)
+        if before:
+            self._push_rule_changes(before)
+        return result
+
+    def _rule_snapshot(self, vals):
+        """Before a write that may change the quantity rule or the sync scope: each
+        shop's rule and linked products in scope, by shop id (empty otherwise)."""
+        if not any(name in vals for name in (*RULE_FIELDS, SCOPE_FIELD)):
+            return {}
+        return {shop.id: shop._rule_and_scope() for shop in self.sudo()}
+
+    def _rule_and_scope(self):
+        self.ensure_one()
+        links = (
+            self.env["shopify.variant.link"]
+            .sudo()
+            .search_fetch(
+                Domain("shop_id", "=", self.id) & Domain("state", "=", "linked"),
+                ["product_id"],
+            )
+        )
+        return self._quantity_rule(), self._products_in_scope(set(links.product_id.ids))
+
+    def _push_rule_changes(self, before):
+        """Push again exactly the levels a rule or scope change affects: with a new
+        rule, every linked product in scope; with a new scope only, the products
+        that entered it (those that left it are no longer synced).  Through the
+        stock changes' own recording, so the shop's push job takes them in
+        batches."""
+        Change = self.env["shopify.stock.change"].sudo()
+        for shop in self.sudo():
+            rule_before, scope_before = before[shop.id]
+            rule, scope = shop._rule_and_scope()
+            products = scope if rule != rule_before else scope - scope_before
+            if products:
+                rows = Change._resolve_products(products)
+                Change._record([row for row in rows if row[0] == shop.id])
 
     # -- buttons --------------------------------------------------------------------
 

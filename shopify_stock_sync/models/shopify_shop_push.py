@@ -16,9 +16,10 @@ One run of ``_push_stock`` (queue_job, channel ``root.shopify_stock_sync``):
 Failures: a transient one (network, 5xx, THROTTLED, 429) is retried by queue_job with
 growing delays (the job function's retry pattern, never sooner than Shopify asks); on
 the last attempt, or for missing settings, the job fails with an operational message
-(refused credentials or scopes hold the shop's pushes instead: ``_hold_push``).  queue_job rolls the failed job's transaction back,
-then calls ``_push_stock_failed`` in a new transaction: that records the same message on
-the shop's pending levels, so the failure survives the rollback.
+(refused credentials or scopes hold the shop's pushes instead: ``_hold_push``).
+queue_job rolls the failed job's transaction back, then calls ``_push_stock_failed``
+in a new transaction: that records the same message on the shop's pending levels, so
+the failure survives the rollback.
 """
 
 import logging

@@ -11,5 +11,6 @@ from . import test_stock_change_hook
 from . import test_push_stock
 from . import test_push_faults
 from . import test_reconnect
+from . import test_rule_change
 from . import test_reconciliation
 from . import test_readiness
