@@ -87,6 +87,16 @@ FAILURE_CATEGORIES = {
 }
 
 
+def failure_category(exc_name):
+    """The ``ErrorCategory`` of a failed job from its exception's (dotted) class
+    name: one of the push's errors, or queue_job's FailedJobError (the last of
+    the retries of a transient failure); None for any other exception."""
+    name = (exc_name or "").rsplit(".", 1)[-1]
+    if name == "FailedJobError":
+        return ErrorCategory.TRANSIENT
+    return FAILURE_CATEGORIES.get(name)
+
+
 class ShopifyShop(models.Model):
     _inherit = "shopify.shop"
 
@@ -273,11 +283,7 @@ class ShopifyShop(models.Model):
         rolled back, in a transaction of its own.  Records the job's message on the
         shop's pending levels (they stay pending: the next push takes them)."""
         try:
-            category = FAILURE_CATEGORIES.get(
-                (exc_name or "").rsplit(".", 1)[-1], ErrorCategory.TRANSIENT
-            )
-            if (exc_name or "").endswith("FailedJobError"):
-                category = ErrorCategory.TRANSIENT
+            category = failure_category(exc_name) or ErrorCategory.TRANSIENT
             for shop in self.sudo().exists():
                 shop._fold_stock_changes()
                 shop._pending_levels(limit=None).write(

@@ -12,5 +12,6 @@ from . import test_push_stock
 from . import test_push_faults
 from . import test_reconnect
 from . import test_rule_change
+from . import test_failed_jobs
 from . import test_reconciliation
 from . import test_readiness

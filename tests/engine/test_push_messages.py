@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shopify_stock_sync.engine import messages
+from shopify_stock_sync.engine.data import ErrorCategory
 from shopify_stock_sync.engine.schedule import is_last_attempt, retry_delay
 
 
@@ -68,3 +69,21 @@ def test_retry_delay_grows_with_the_pattern_and_honours_shopify():
     assert retry_delay(1, None) == 600
     assert is_last_attempt(5, 5) and not is_last_attempt(4, 5)
     assert not is_last_attempt(99, 0)
+
+
+def test_failed_jobs_say_what_next_and_whether_they_retry():
+    assert messages.job_next_step("auth").startswith("Fix the shop's credentials")
+    assert messages.job_next_step(ErrorCategory.TRANSIENT).endswith(
+        "re-queue this job."
+    )
+    assert "will not help" in messages.job_next_step("request")
+    assert messages.job_next_step("config").startswith("Complete the shop's settings")
+    assert messages.job_next_step("data").startswith("Fix the item")
+    assert messages.job_next_step(None).startswith("An unexpected error")
+    assert messages.job_next_step("KeyError").startswith("An unexpected error")
+    assert messages.job_retry("failed", 8, 8) == "No"
+    assert messages.job_retry("cancelled") == "No"
+    assert messages.job_retry("started", 1) == "Running"
+    assert messages.job_retry("pending", 2, 8) == "Yes, try 3 of 8"
+    assert messages.job_retry("pending", 2) == "Yes, try 3"
+    assert messages.job_retry("pending") == "Yes"
