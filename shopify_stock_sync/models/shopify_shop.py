@@ -393,14 +393,27 @@ class ShopifyShop(models.Model):
         that entered it (those that left it are no longer synced).  Through the
         stock changes' own recording, so the shop's push job takes them in
         batches."""
-        Change = self.env["shopify.stock.change"].sudo()
         for shop in self.sudo():
             rule_before, scope_before = before[shop.id]
             rule, scope = shop._rule_and_scope()
-            products = scope if rule != rule_before else scope - scope_before
-            if products:
-                rows = Change._resolve_products(products)
-                Change._record([row for row in rows if row[0] == shop.id])
+            shop._push_again(scope if rule != rule_before else scope - scope_before)
+
+    def _push_again(self, product_ids, mappings=None):
+        """Record a stock change of these products at the shop's mappings that
+        write to Shopify (only ``mappings``, when given), as a stock move would: the
+        shop's push job takes them in batches."""
+        self.ensure_one()
+        if not product_ids:
+            return
+        self.env.flush_all()  # the mappings and links as just written, for the SQL
+        Change = self.env["shopify.stock.change"].sudo()
+        Change._record(
+            [
+                row
+                for row in Change._resolve_products(product_ids)
+                if row[0] == self.id and (mappings is None or row[2] in mappings.ids)
+            ]
+        )
 
     # -- buttons --------------------------------------------------------------------
 

@@ -72,3 +72,27 @@ class TestRuleChange(PushStockCase):
             self.shop.write({"name": "Renamed", "safety_buffer": 0})
             self.env.cr.flush()
             trap.assert_jobs_count(0)
+
+    def test_a_mapping_that_starts_writing_is_pushed(self):
+        self.out.direction = "off"
+        with trap_jobs() as trap:
+            self.receive(self.shelf_2, {self.mug: 4})  # not pushed: the outlet is off
+            self.env.cr.flush()
+            trap.assert_jobs_count(0)
+        self.assertEqual(self.shopify(self.mug, self.outlet), 0)
+        self.assertEqual(
+            self.change_mapping(self.out, {"direction": "odoo_to_shopify"}), 1
+        )
+        self.assertEqual(self.shopify(self.mug, self.outlet), 4)
+        self.assertEqual(self.writes(), [(self.outlet, 4)])  # the Main store untouched
+        # the Main store takes the Backroom too: its stock is counted at once
+        self.receive(self.backroom, {self.shirt: 2})
+        self.change_mapping(self.main, {"location_ids": [(4, self.backroom.id)]})
+        self.assertEqual(self.shopify(self.shirt, self.store), 5)
+        self.assertEqual(self.shopify(self.mug, self.store), 8)
+
+    def change_mapping(self, mapping, values):
+        with trap_jobs() as trap:
+            mapping.write(values)
+            self.env.cr.flush()
+            return self.commit_and_push(trap)
