@@ -16,6 +16,7 @@
         "security/ir.model.access.csv",
         "security/shopify_reconciliation_security.xml",
         "data/queue_job_data.xml",
+        "data/mail_activity_data.xml",
         "data/ir_actions_server.xml",
         "data/reconciliation_data.xml",
         "wizards/shopify_link_wizard_views.xml",

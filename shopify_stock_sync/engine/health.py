@@ -232,6 +232,7 @@ class SyncHealth:
     last_push: datetime | None
     pending: int = 0
     now: datetime | None = None
+    blocked: str = ""
 
     @property
     def mismatches(self) -> int | None:
@@ -244,7 +245,7 @@ class SyncHealth:
 
     def attention(self, push_silence: timedelta = DAY) -> list[str]:
         """What needs an operator, one sentence each (empty: all is well)."""
-        notes = []
+        notes = [self.blocked] if self.blocked else []
         if self.last_run is None:
             notes.append("No reconciliation has run yet.")
         elif not self.last_run.complete:
@@ -309,7 +310,10 @@ def sync_health(
     failed_jobs: int = 0,
     last_push: datetime | None = None,
     pending: int = 0,
+    blocked: str = "",
 ) -> SyncHealth:
+    """``blocked``: why no push can reach Shopify now (a shop that needs
+    reconnecting), named first among what needs attention."""
     runs = list(runs)
     corrections = list(corrections)
     last_run = max(runs, key=lambda r: r.finished_at) if runs else None
@@ -324,4 +328,5 @@ def sync_health(
         last_push=last_push,
         pending=pending,
         now=now,
+        blocked=blocked,
     )

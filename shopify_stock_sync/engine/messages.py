@@ -12,7 +12,7 @@ True
 
 from __future__ import annotations
 
-from .data import ItemError, Subject
+from .data import ErrorCategory, ItemError, Subject
 
 NO_RETRY = "Not retried automatically."
 
@@ -170,6 +170,75 @@ def chunk_not_saved(rule: str = "") -> str:
         "run. This is a fault of the sync, not of your stock: if it comes back, "
         "report it with this run's name."
     )
+
+
+def push_held(shop: str, pending: int, cause: str = "") -> str:
+    """A shop whose credentials or access scopes Shopify refuses: its pushes wait,
+    without failing, until an administrator repairs the connection.
+
+    ``cause``: Shopify's refusal, when it was just met (a held push that did not
+    call Shopify has none to give).
+    """
+    cause = f"{_sentence(cause)} " if cause.strip() else ""
+    levels = "1 level waits" if pending == 1 else f"{pending} levels wait"
+    return (
+        f"{cause}Shop '{shop}' needs reconnecting: its pushes to Shopify are held and "
+        f"{levels}. An administrator fixes the shop's credentials or the app's access "
+        "scopes, then clicks Test Connection on the shop: once it passes, every held "
+        "level is pushed, with nothing else to do."
+    )
+
+
+# What an operator does about a failed job, by why it failed (``None``: a failure the
+# addon did not foresee).
+_JOB_NEXT_STEPS = {
+    ErrorCategory.TRANSIENT: (
+        "Shopify or the network kept failing: test the shop's connection, and once "
+        "it passes re-queue this job."
+    ),
+    ErrorCategory.AUTH: (
+        "Fix the shop's credentials or the app's access scopes and test the "
+        "connection (the held pushes then go out by themselves), then dismiss this "
+        "job."
+    ),
+    ErrorCategory.CONFIG: (
+        "Complete the shop's settings and test the connection, then re-queue this job."
+    ),
+    ErrorCategory.REQUEST: (
+        "Shopify refused the request itself, so re-queueing will not help: report "
+        "the message to the addon's maintainers, then dismiss this job."
+    ),
+    ErrorCategory.DATA: (
+        "Fix the item the message names (in Shopify, or its link in Odoo), then "
+        "re-queue this job."
+    ),
+}
+_UNFORESEEN = (
+    "An unexpected error: report the message to the addon's maintainers; re-queue "
+    "this job once the cause is fixed, or dismiss it."
+)
+
+
+def job_next_step(category: ErrorCategory | str | None) -> str:
+    """The next step for an operator who reads a failed job of the addon."""
+    try:
+        return _JOB_NEXT_STEPS[ErrorCategory(category)]
+    except ValueError:
+        return _UNFORESEEN
+
+
+def job_retry(state: str, attempt: int = 0, attempts: int = 0) -> str:
+    """Whether queue_job runs a job again by itself, in a few words: a failed,
+    done or cancelled job never does; a waiting one after an attempt says which
+    try comes next."""
+    if state in ("failed", "done", "cancelled"):
+        return "No"
+    if state == "started":
+        return "Running"
+    if attempt:
+        of = f" of {attempts}" if attempts else ""
+        return f"Yes, try {attempt + 1}{of}"
+    return "Yes"
 
 
 def _sentence(text: str) -> str:

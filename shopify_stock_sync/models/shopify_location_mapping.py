@@ -69,6 +69,33 @@ class ShopifyLocationMapping(models.Model):
         "This Shopify location already has a mapping in this shop.",
     )
 
+    def write(self, vals):
+        before = {}
+        if "direction" in vals or "location_ids" in vals:
+            before = {
+                mapping.id: (mapping.direction, mapping.location_ids)
+                for mapping in self
+            }
+        result = super().write(vals)
+        if before:
+            self._push_new_feeds(before)
+        return result
+
+    def _push_new_feeds(self, before):
+        """Mappings that start writing to Shopify, or that writing take other Odoo
+        locations: every linked product of their shop in scope is pushed there
+        again (nothing else), with no stock move needed."""
+        changed = self.sudo().filtered(
+            lambda mapping: mapping.direction in WRITING_DIRECTIONS
+            and mapping.location_ids
+            and (
+                before[mapping.id][0] not in WRITING_DIRECTIONS
+                or before[mapping.id][1] != mapping.location_ids
+            )
+        )
+        for shop, mappings in changed.grouped("shop_id").items():
+            shop._push_again(shop._rule_and_scope()[1], mappings)
+
     def _compute_display_name(self):
         for mapping in self:
             mapping.display_name = (

@@ -16,7 +16,7 @@ from odoo.fields import Domain
 from odoo.modules import module as odoo_module
 from odoo.tools import config
 
-from ..engine import inventory
+from ..engine import inventory, messages
 from ..engine.data import Direction
 from ..engine.rule import Basis, QuantityRule
 from ..engine.shopify import documents
@@ -45,6 +45,12 @@ CONNECTION_FIELDS = (
     "client_secret",
     "access_token",
 )
+
+RECONNECT_ACTIVITY = "shopify_stock_sync.mail_activity_shopify_reconnect"
+
+# Changing any of these changes what Shopify should show: their levels are pushed again.
+RULE_FIELDS = ("quantity_basis", "safety_buffer", "use_quantity_cap", "quantity_cap")
+SCOPE_FIELD = "product_domain"
 
 DIRECTIONS = [
     (Direction.ODOO_TO_SHOPIFY.value, "Odoo to Shopify"),
@@ -95,7 +101,7 @@ def check_api_version(env, version):
 class ShopifyShop(models.Model):
     _name = "shopify.shop"
     _description = "Shopify Shop"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "name, id"
 
     name = fields.Char(required=True, tracking=True)
@@ -189,7 +195,12 @@ class ShopifyShop(models.Model):
         "a safe pilot.",
     )
     state = fields.Selection(
-        [("draft", "Draft"), ("connected", "Connected"), ("error", "Error")],
+        [
+            ("draft", "Draft"),
+            ("connected", "Connected"),
+            ("reconnect", "Needs Reconnecting"),
+            ("error", "Error"),
+        ],
         required=True,
         default="draft",
         readonly=True,
@@ -381,7 +392,58 @@ class ShopifyShop(models.Model):
                     "The connection settings changed: test the connection again."
                 ),
             )
-        return super().write(vals)
+        before = self._rule_snapshot(vals)
+        result = super().write(vals)
+        if before:
+            self._push_rule_changes(before)
+        return result
+
+    def _rule_snapshot(self, vals):
+        """Before a write that may change the quantity rule or the sync scope: each
+        shop's rule and linked products in scope, by shop id (empty otherwise)."""
+        if not any(name in vals for name in (*RULE_FIELDS, SCOPE_FIELD)):
+            return {}
+        return {shop.id: shop._rule_and_scope() for shop in self.sudo()}
+
+    def _rule_and_scope(self):
+        self.ensure_one()
+        links = (
+            self.env["shopify.variant.link"]
+            .sudo()
+            .search_fetch(
+                Domain("shop_id", "=", self.id) & Domain("state", "=", "linked"),
+                ["product_id"],
+            )
+        )
+        return self._quantity_rule(), self._products_in_scope(set(links.product_id.ids))
+
+    def _push_rule_changes(self, before):
+        """Push again exactly the levels a rule or scope change affects: with a new
+        rule, every linked product in scope; with a new scope only, the products
+        that entered it (those that left it are no longer synced).  Through the
+        stock changes' own recording, so the shop's push job takes them in
+        batches."""
+        for shop in self.sudo():
+            rule_before, scope_before = before[shop.id]
+            rule, scope = shop._rule_and_scope()
+            shop._push_again(scope if rule != rule_before else scope - scope_before)
+
+    def _push_again(self, product_ids, mappings=None):
+        """Record a stock change of these products at the shop's mappings that
+        write to Shopify (only ``mappings``, when given), as a stock move would: the
+        shop's push job takes them in batches."""
+        self.ensure_one()
+        if not product_ids:
+            return
+        self.env.flush_all()  # the mappings and links as just written, for the SQL
+        Change = self.env["shopify.stock.change"].sudo()
+        Change._record(
+            [
+                row
+                for row in Change._resolve_products(product_ids)
+                if row[0] == self.id and (mappings is None or row[2] in mappings.ids)
+            ]
+        )
 
     # -- buttons --------------------------------------------------------------------
 
@@ -396,7 +458,8 @@ class ShopifyShop(models.Model):
             reason = str(exc)
             self.write(
                 {
-                    "state": "error",
+                    # a shop whose pushes are held stays held until a test passes
+                    "state": "reconnect" if self.state == "reconnect" else "error",
                     "state_reason": reason,
                     "connection_checked_at": now,
                 }
@@ -420,6 +483,7 @@ class ShopifyShop(models.Model):
             "connection_checked_at": now,
         }
         if missing:
+            state = "reconnect" if self.state == "reconnect" else "error"
             reason = self.env._(
                 "Connected to %(name)s (API %(version)s), but the app lacks the access "
                 "scopes %(missing)s. Grant them to the app in Shopify and reinstall "
@@ -428,7 +492,7 @@ class ShopifyShop(models.Model):
                 version=self.api_version,
                 missing=", ".join(missing),
             )
-            values.update(state="error", state_reason=reason)
+            values.update(state=state, state_reason=reason)
             kind = "warning"
         else:
             reason = self.env._(
@@ -440,9 +504,88 @@ class ShopifyShop(models.Model):
             values.update(state="connected", state_reason=reason)
             kind = "success"
         self.write(values)
+        if not missing:
+            self._resume_pushes()
         return self._notify(
             self.env._("Connection to %(shop)s tested", shop=self.name), reason, kind
         )
+
+    # -- refused credentials: pushes held until the connection test passes ---------
+
+    def _hold_push(self, cause=""):
+        """Hold the shop's pushes: Shopify refuses its credentials or a scope.
+
+        Called by the push job instead of failing: the shop goes to *Needs
+        Reconnecting* (``cause``: the refusal just met), its administrators get one
+        activity and the log one line, however many changes come; the pending levels
+        carry the message and wait.  Returns the message (the job's result).
+        """
+        self.ensure_one()
+        shop = self.sudo()
+        message = messages.push_held(shop.name, shop._pending_count(), cause)
+        if cause:
+            if shop.state != "reconnect":
+                _logger.warning(
+                    "Shopify shop %s: Shopify refused its credentials or an access "
+                    "scope; its pushes are held until its connection test passes",
+                    shop.id,
+                )
+            shop.write({"state": "reconnect", "state_reason": message})
+            shop._schedule_reconnect_activity(message)
+        # the same record of the failure on the pending levels as a failed push job
+        shop._push_stock_failed(
+            exc_name="ShopifyPushAuthError", exc_message=shop.state_reason or message
+        )
+        return message
+
+    def _schedule_reconnect_activity(self, message):
+        """One open *Reconnect* activity per shop, for one of its administrators."""
+        self.ensure_one()
+        if self.activity_ids.filtered(
+            lambda activity: activity.activity_type_id.id == self._reconnect_type_id()
+        ):
+            return
+        admin = self._connection_admin()
+        self.activity_schedule(
+            RECONNECT_ACTIVITY,
+            note=message,
+            user_id=admin.id or self.env.uid,
+        )
+
+    def _reconnect_type_id(self):
+        return self.env["ir.model.data"]._xmlid_to_res_id(RECONNECT_ACTIVITY)
+
+    def _connection_admin(self):
+        """Who fixes the shop's credentials: a system administrator (only they read
+        the secrets) of the shop's company, a Shopify administrator first."""
+        self.ensure_one()
+        users = (
+            self.env.ref("base.group_system")
+            .sudo()
+            .all_user_ids.filtered(
+                lambda user: user.active
+                and not user.share
+                and self.company_id in user.company_ids
+            )
+        )
+        shopify_admins = users.filtered(
+            lambda user: user.has_group("shopify_stock_sync.group_shopify_admin")
+        )
+        return (shopify_admins or users).sorted("id")[:1]
+
+    def _resume_pushes(self):
+        """The connection test passed: close the *Reconnect* activity and push what
+        waited (pending levels, recorded changes), without anyone asking."""
+        self.ensure_one()
+        shop = self.sudo()
+        shop.activity_ids.filtered(
+            lambda activity: activity.activity_type_id.id == shop._reconnect_type_id()
+        ).action_feedback(feedback=self.env._("The connection test passed."))
+        waiting = shop._pending_count() or self.env[
+            "shopify.stock.change"
+        ].sudo().search_count(Domain("shop_id", "=", shop.id), limit=1)
+        if waiting and shop.active:
+            shop._enqueue_push()
 
     def action_import_locations(self):
         """Create or update one mapping per Shopify location (new ones are off)."""

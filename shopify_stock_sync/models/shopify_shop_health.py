@@ -11,15 +11,9 @@ from odoo import fields, models
 from odoo.fields import Domain
 
 from ..engine.health import WEEK, Correction, RunSummary, sync_health
+from .queue_job import SHOPIFY_JOBS
 
 RUN_MODEL = "shopify.reconciliation.run"
-JOB_MODELS = [
-    "shopify.shop",
-    "shopify.location.mapping",
-    "shopify.variant.link",
-    "shopify.stock.level",
-    RUN_MODEL,
-]
 
 
 def _minutes(seconds):
@@ -184,9 +178,11 @@ class ShopifyShop(models.Model):
             self.env["queue.job"]
             .sudo()
             .search_count(
+                # failed and not dealt with yet (re-queued or dismissed jobs are
+                # pending, done or cancelled)
                 Domain("state", "=", "failed")
-                & Domain("model_name", "in", JOB_MODELS)
-                & Domain("company_id", "in", [False, self.company_id.id])
+                & Domain(SHOPIFY_JOBS)
+                & Domain("shopify_shop_id", "=", self.id)
             )
         )
         return sync_health(
@@ -218,4 +214,5 @@ class ShopifyShop(models.Model):
             failed_jobs=failed_jobs,
             last_push=last_synced.synced_at if last_synced else None,
             pending=self.level_pending_count,
+            blocked=self.state_reason if self.state == "reconnect" else "",
         )

@@ -17,10 +17,11 @@ One run of ``_push_stock`` (queue_job, channel ``root.shopify_stock_sync``):
 
 Failures: a transient one (network, 5xx, THROTTLED, 429) is retried by queue_job with
 growing delays (the job function's retry pattern, never sooner than Shopify asks); on
-the last attempt, or for a refusal retrying cannot fix (credentials, settings), the job
-fails with an operational message.  queue_job rolls the failed job's transaction back,
-then calls ``_push_stock_failed`` in a new transaction: that records the same message on
-the shop's pending levels, so the failure survives the rollback.
+the last attempt, or for missing settings, the job fails with an operational message
+(refused credentials or scopes hold the shop's pushes instead: ``_hold_push``).
+queue_job rolls the failed job's transaction back, then calls ``_push_stock_failed``
+in a new transaction: that records the same message on the shop's pending levels, so
+the failure survives the rollback.
 """
 
 import logging
@@ -91,6 +92,16 @@ FAILURE_CATEGORIES = {
 }
 
 
+def failure_category(exc_name):
+    """The ``ErrorCategory`` of a failed job from its exception's (dotted) class
+    name: one of the push's errors, or queue_job's FailedJobError (the last of
+    the retries of a transient failure); None for any other exception."""
+    name = (exc_name or "").rsplit(".", 1)[-1]
+    if name == "FailedJobError":
+        return ErrorCategory.TRANSIENT
+    return FAILURE_CATEGORIES.get(name)
+
+
 class ShopifyShop(models.Model):
     _inherit = "shopify.shop"
 
@@ -138,6 +149,8 @@ class ShopifyShop(models.Model):
         todo = shop._pending_levels()
         if not todo:
             return self.env._("Shop %s: nothing to push.", shop.name)
+        if shop.state == "reconnect":  # credentials refused: wait for the admin
+            return shop._hold_push()
         try:
             client = shop._shopify_client()
         except UserError as exc:
@@ -177,7 +190,7 @@ class ShopifyShop(models.Model):
                     + messages.transient(exc.message, delay)
                 )
             except AuthError as exc:
-                raise shop._stop(exc, ShopifyPushAuthError) from None
+                return shop._hold_push(exc.message)
             except ShopifyError as exc:
                 raise shop._stop(exc, ShopifyPushError) from None
             done |= batch
@@ -315,11 +328,7 @@ class ShopifyShop(models.Model):
         rolled back, in a transaction of its own.  Records the job's message on the
         shop's pending levels (they stay pending: the next push takes them)."""
         try:
-            category = FAILURE_CATEGORIES.get(
-                (exc_name or "").rsplit(".", 1)[-1], ErrorCategory.TRANSIENT
-            )
-            if (exc_name or "").endswith("FailedJobError"):
-                category = ErrorCategory.TRANSIENT
+            category = failure_category(exc_name) or ErrorCategory.TRANSIENT
             for shop in self.sudo().exists():
                 shop._fold_stock_changes()
                 shop._pending_levels(limit=None).write(

@@ -10,5 +10,8 @@ from . import test_link_wizard
 from . import test_stock_change_hook
 from . import test_push_stock
 from . import test_push_faults
+from . import test_reconnect
+from . import test_rule_change
+from . import test_failed_jobs
 from . import test_reconciliation
 from . import test_readiness

@@ -541,23 +541,24 @@ class TestPushFailuresSurviveTheRollback(PushStockCase):
         self.assertFalse(level.error_message)
         self.assertEqual(self.shopify(self.shirt, self.store), 5)
 
-    def test_refused_credentials_fail_at_once(self):
+    def test_refused_credentials_hold_at_once(self):
         self.sim.revoke_token(self.TOKEN)
         record = self.stored_job()
-        failure = self.runjob(record)
-        self.assertEqual(record.state, "failed")
+        with mute_logger("odoo.addons.shopify_stock_sync.models.shopify_shop"):
+            self.assertIsNone(self.runjob(record))
+        # not retried, not failed: the shop's pushes are held (test_reconnect)
+        self.assertEqual(record.state, "done")
         self.assertEqual(record.retry, 1)
-        self.assertTrue(record.exc_name.endswith(".ShopifyPushAuthError"))
-        self.assertEqual(record.exc_message, str(failure))
-        self.assertIn("(HTTP 401)", record.exc_message)
+        self.assertIn("(HTTP 401)", record.result)
         self.assertIn(
-            "Fix the shop's credentials or the app's access scopes, then test the "
-            "connection.",
-            record.exc_message,
+            "An administrator fixes the shop's credentials or the app's access "
+            "scopes, then clicks Test Connection",
+            record.result,
         )
+        self.assertEqual(self.shop.state, "reconnect")
         level = self.level(self.shirt, self.main)
         self.assertEqual(level.error_category, "auth")
-        self.assertEqual(level.error_message, record.exc_message)
+        self.assertEqual(level.error_message, self.shop.state_reason)
 
     def test_missing_credentials_fail_at_once(self):
         self.shop.sudo().access_token = False

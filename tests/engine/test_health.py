@@ -224,3 +224,12 @@ def test_a_new_shop() -> None:
     assert one.attention() == [
         "The last complete reconciliation found 1 mismatch (steady)."
     ]
+
+
+def test_a_shop_that_needs_reconnecting_says_so_first() -> None:
+    reason = "Shop 'Main' needs reconnecting: its pushes to Shopify are held."
+    health = sync_health(
+        now=NOW, runs=[RunSummary(ago(hours=1), 0)], pending=3, blocked=reason
+    )
+    assert health.attention()[0] == reason
+    assert sync_health(now=NOW, runs=[RunSummary(ago(hours=1), 0)]).attention() == []
