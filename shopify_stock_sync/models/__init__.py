@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from . import shopify_shop
+from . import shopify_shop_access
 from . import shopify_shop_push
 from . import shopify_shop_reconcile
 from . import shopify_reconciliation

@@ -34,7 +34,7 @@ import threading
 import psycopg2
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
@@ -826,10 +826,9 @@ class ShopifyReconciliationRun(models.Model):
 
     def action_cancel(self):
         """Stop a run that is stuck (its jobs are gone): the shop can run again."""
-        if not self.env.user.has_group(ADMIN):
-            raise AccessError(
-                self.env._("Only Shopify sync administrators can cancel runs.")
-            )
+        self.env["shopify.shop"]._check_shopify_group(
+            self.env._("cancel reconciliation runs"), records=self
+        )
         self.sudo().filtered(lambda r: r.state in ACTIVE_STATES).write(
             {"state": "cancelled", "finished_at": fields.Datetime.now()}
         )

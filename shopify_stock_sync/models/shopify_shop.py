@@ -449,6 +449,7 @@ class ShopifyShop(models.Model):
 
     def action_test_connection(self):
         """Ask Shopify who we are: the shop's name, the granted scopes, the version."""
+        self._check_shopify_group(self.env._("test the connection to Shopify"))
         self.ensure_one()
         now = fields.Datetime.now()
         try:
@@ -589,6 +590,7 @@ class ShopifyShop(models.Model):
 
     def action_import_locations(self):
         """Create or update one mapping per Shopify location (new ones are off)."""
+        self._check_shopify_group(self.env._("import the locations from Shopify"))
         self.ensure_one()
         try:
             result = self._import_locations()

@@ -13,7 +13,7 @@ several locations) through the normal push, and keeps their outcomes for the che
 import uuid
 
 from odoo import fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tools import config
 
 from ..engine import inventory, push, subscriptions
@@ -36,7 +36,6 @@ from ..engine.readiness import (
     pick_test_products,
 )
 from ..engine.shopify.errors import ShopifyError
-from .shopify_reconciliation import ADMIN
 from .shopify_shop import WRITING_DIRECTIONS
 
 try:  # the job runner's own reading of the [queue_job] channels setting
@@ -80,13 +79,6 @@ class ShopifyShop(models.Model):
     )
     readiness_ok = fields.Boolean(string="Ready to Launch", readonly=True, copy=False)
     readiness_test_pushes = fields.Json(readonly=True, copy=False)
-
-    def _check_admin(self):
-        if not self.env.user.has_group(ADMIN):
-            raise AccessError(
-                self.env._("Only Shopify sync administrators can do this.")
-            )
-        self.check_access("read")
 
     # -- gathering ---------------------------------------------------------------------
 
@@ -195,7 +187,7 @@ class ShopifyShop(models.Model):
 
     def action_check_readiness(self):
         """Run the launch readiness checklist and keep its lines."""
-        self._check_admin()
+        self._check_shopify_group(self.env._("check the launch readiness"))
         for shop in self.sudo():
             result = checklist(shop._readiness_data())
             tried = {entry["kind"] for entry in shop.readiness_test_pushes or []}
@@ -229,7 +221,7 @@ class ShopifyShop(models.Model):
 
     def action_readiness_test_push(self):
         """Push the picked test products to Shopify now, then check again."""
-        self._check_admin()
+        self._check_shopify_group(self.env._("run a test push"))
         for shop in self.sudo():
             shop._readiness_run_test_push()
         return self.action_check_readiness()

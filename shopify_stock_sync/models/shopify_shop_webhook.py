@@ -117,6 +117,7 @@ class ShopifyShop(models.Model):
 
     def action_webhook_subscribe(self):
         """Make the shop send every inventory level and location topic here."""
+        self._check_shopify_group(self.env._("subscribe the webhooks"))
         result = self._subscription_call(subscriptions.ensure)
         wanted = self._subscription_call(subscriptions.check)
         status = self._describe_plan(wanted)
@@ -134,6 +135,7 @@ class ShopifyShop(models.Model):
 
     def action_webhook_check(self):
         """Compare the shop's subscriptions with what is needed; change nothing."""
+        self._check_shopify_group(self.env._("check the webhook subscriptions"))
         wanted = self._subscription_call(subscriptions.check)
         status = self._describe_plan(wanted)
         self.webhook_status = status
@@ -145,6 +147,7 @@ class ShopifyShop(models.Model):
 
     def action_webhook_unsubscribe(self):
         """Delete every subscription pointing at this shop's endpoint."""
+        self._check_shopify_group(self.env._("remove the webhook subscriptions"))
         removed = self._subscription_call(subscriptions.remove_all)
         status = self.env._("%s subscriptions removed.", len(removed))
         self.webhook_status = status

@@ -19,7 +19,6 @@ job cannot see, left for the next job.
 import logging
 
 from odoo import SUPERUSER_ID, api, fields, models
-from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from .shopify_shop import WRITING_DIRECTIONS
@@ -30,7 +29,6 @@ _logger = logging.getLogger(__name__)
 PAIRS_KEY = "shopify_stock_sync.changed_quants"
 # postcommit data: ids of the change rows this transaction recorded
 RECORDED_KEY = "shopify_stock_sync.recorded_changes"
-OPERATOR = "shopify_stock_sync.group_shopify_operator"
 
 
 class ShopifyStockChange(models.Model):
@@ -305,11 +303,8 @@ class ShopifyStockChange(models.Model):
     @api.model
     def _push_now(self, rows):
         """What the *Push stock to Shopify now* actions do: record the rows, mark
-        their levels pending at once, enqueue the shops' jobs; a notification."""
-        if not self.env.user.has_group(OPERATOR):
-            raise AccessError(
-                self.env._("Only Shopify sync operators can push stock to Shopify.")
-            )
+        their levels pending at once, enqueue the shops' jobs; a notification.
+        The actions check the operator group first (``_check_shopify_group``)."""
         shops = self.sudo()._record(rows)
         for shop in shops:
             shop._fold_stock_changes()

@@ -8,7 +8,7 @@ engine's ``LevelChange`` and a ``PushOutcome`` back; the engine decides.
 """
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 
 from ..engine import echo
@@ -21,6 +21,7 @@ from ..engine.data import (
     ShopifyLevel,
     Subject,
 )
+from .shopify_shop_access import OPERATOR
 
 LEVEL_STATES = [
     ("pending", "Pending"),
@@ -297,13 +298,11 @@ class ShopifyStockLevel(models.Model):
         A failed or pending level keeps the time its change started waiting; a synced
         or ignored one starts waiting now (time to correction counts from there).
         """
-        if not self.env.user.has_group("shopify_stock_sync.group_shopify_operator"):
-            raise AccessError(
-                self.env._("Only Shopify sync operators can re-queue levels.")
-            )
+        self.env["shopify.shop"]._check_shopify_group(
+            self.env._("re-queue stock levels"), OPERATOR, self
+        )
         # operators only read levels: the record rules are checked on read, then
         # these few fields are written as superuser
-        self.check_access("read")
         levels = self.sudo()
         levels.filtered(
             lambda level: not level.dirty_since or level.state in ("synced", "ignored")

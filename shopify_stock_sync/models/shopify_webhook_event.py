@@ -32,6 +32,7 @@ from ..engine.data import Direction
 from ..engine.echo import pushes_from_json
 from ..engine.placement import OdooStock
 from ..engine.shopify.errors import ShopifyError, TransientError
+from .shopify_shop_access import OPERATOR
 
 _logger = logging.getLogger(__name__)
 
@@ -399,13 +400,18 @@ class ShopifyWebhookEvent(models.Model):
     # -- actions -------------------------------------------------------------------
 
     def action_mark_reviewed(self):
-        self.check_access("read")
+        """Clear the review flag (operators too: it changes nothing in the sync)."""
+        self.env["shopify.shop"]._check_shopify_group(
+            self.env._("mark webhook events reviewed"), OPERATOR, self
+        )
         self.sudo().write({"review": False})
         return True
 
     def action_reprocess(self):
         """Run the decision again (for an event in error)."""
-        self.check_access("write")
+        self.env["shopify.shop"]._check_shopify_group(
+            self.env._("process webhook events again"), records=self
+        )
         events = self.filtered(lambda e: e.state == "error")
         events.write({"state": "received"})
         events._enqueue()

@@ -13,6 +13,8 @@ import logging
 
 from odoo import api, models
 
+from .shopify_shop_access import OPERATOR
+
 _logger = logging.getLogger(__name__)
 
 QUANTITY_FIELDS = frozenset({"quantity", "reserved_quantity"})
@@ -62,6 +64,9 @@ class StockQuant(models.Model):
 
     def action_shopify_push_now(self):
         """Push the stock of these quants' products at their locations now."""
+        self.env["shopify.shop"]._check_shopify_group(
+            self.env._("push stock to Shopify"), OPERATOR, self
+        )
         changes = self.env["shopify.stock.change"]
         pairs = {(quant.product_id.id, quant.location_id.id) for quant in self}
         rows = changes.sudo()._resolve_quant_changes(pairs) if pairs else []

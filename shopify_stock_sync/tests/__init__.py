@@ -6,6 +6,7 @@ from . import test_location_mapping
 from . import test_variant_link
 from . import test_stock_level
 from . import test_security
+from . import test_security_actions
 from . import test_link_wizard
 from . import test_stock_change_hook
 from . import test_push_stock

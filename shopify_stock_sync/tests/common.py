@@ -4,11 +4,13 @@
 import itertools
 import pathlib
 import sys
+from contextlib import contextmanager
+from unittest.mock import patch
 from urllib.parse import urlsplit
 
 import requests
 
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import HttpCase, TransactionCase, common, new_test_user
 
 from odoo.addons.shopify_stock_sync.models.shopify_shop import BASE_URL_OVERRIDE_PARAM
 
@@ -18,7 +20,7 @@ except ImportError:  # run by Odoo itself: the repository root is not on sys.pat
     sys.path.append(str(pathlib.Path(__file__).resolve().parents[2]))
     from tests.simulator import Simulator
 
-__all__ = ["LoopbackSession", "PushCase", "ShopifyCase", "Simulator"]
+__all__ = ["HttpPushCase", "LoopbackSession", "PushCase", "ShopifyCase", "Simulator"]
 
 _NUMBERS = itertools.count(1000)
 OPERATOR = "shopify_stock_sync.group_shopify_operator"
@@ -179,3 +181,30 @@ class PushCase(ShopifyCase):
             if ran > limit:
                 self.fail(f"more than {limit} jobs: the push keeps enqueueing itself")
         return ran
+
+
+class HttpPushCase(HttpCase, PushCase):
+    """A PushCase with Odoo's HTTP server answering: webhook deliveries, JSON-RPC
+    calls as a logged-in user."""
+
+    @contextmanager
+    def requests_allowed(self, keep=0):
+        """Let the server handle requests meanwhile, cookie or not (the simulator's
+        deliveries carry no test cookie).  The registry's test lock is released
+        as often as it is held (pytest-odoo holds it twice), then taken again."""
+        lock = common._registry_test_lock
+        held = 0
+        with patch.object(self, "http_request_allow_all", True):
+            while lock._is_owned() and lock.count > keep:
+                lock.release()
+                held += 1
+            try:
+                yield
+            finally:
+                for _ in range(held):
+                    lock.acquire()
+
+    def url_open(self, *args, **kwargs):
+        # the opener releases the lock once itself
+        with self.requests_allowed(keep=1):
+            return super().url_open(*args, **kwargs)

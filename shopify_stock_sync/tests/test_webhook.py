@@ -6,25 +6,24 @@ saying what happened."""
 import json
 import logging
 import time
-from contextlib import contextmanager
 from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import fields
-from odoo.tests import HttpCase, common, tagged
+from odoo.tests import tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.shopify_stock_sync.controllers.main import MAX_BODY
 from odoo.addons.shopify_stock_sync.engine.webhook import signature
 
-from .common import PushCase
+from .common import HttpPushCase
 
 _logger = logging.getLogger(__name__)
 
 LEVEL_UPDATE = "INVENTORY_LEVELS_UPDATE"
 
 
-class WebhookCase(HttpCase, PushCase):
+class WebhookCase(HttpPushCase):
     SECRET = "shpss_webhook_secret"
 
     @classmethod
@@ -78,28 +77,6 @@ class WebhookCase(HttpCase, PushCase):
         sim.add_subscription(LEVEL_UPDATE, self.endpoint)
 
     # -- helpers --------------------------------------------------------------------
-
-    @contextmanager
-    def requests_allowed(self, keep=0):
-        """Let the server handle requests meanwhile, cookie or not (the simulator's
-        deliveries carry no test cookie).  The registry's test lock is released
-        as often as it is held (pytest-odoo holds it twice), then taken again."""
-        lock = common._registry_test_lock
-        held = 0
-        with patch.object(self, "http_request_allow_all", True):
-            while lock._is_owned() and lock.count > keep:
-                lock.release()
-                held += 1
-            try:
-                yield
-            finally:
-                for _ in range(held):
-                    lock.acquire()
-
-    def url_open(self, *args, **kwargs):
-        # the opener releases the lock once itself
-        with self.requests_allowed(keep=1):
-            return super().url_open(*args, **kwargs)
 
     @classmethod
     def _request_handler(cls, s, r, /, **kw):

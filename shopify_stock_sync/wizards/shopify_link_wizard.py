@@ -192,6 +192,9 @@ class ShopifyLinkWizard(models.TransientModel):
 
     def action_preview(self):
         """Read every Shopify variant and the products in scope; show the preview."""
+        self.env["shopify.shop"]._check_shopify_group(
+            self.env._("preview the variant links"), records=self
+        )
         self.ensure_one()
         variants = self._read_variants()
         preview, by_product, in_scope = self._preview(variants)
@@ -200,6 +203,9 @@ class ShopifyLinkWizard(models.TransientModel):
 
     def action_apply(self):
         """Write the matches shown, if a fresh preview still finds them unambiguous."""
+        self.env["shopify.shop"]._check_shopify_group(
+            self.env._("apply the variant links"), records=self
+        )
         self.ensure_one()
         if self.state == "draft":
             raise UserError(
