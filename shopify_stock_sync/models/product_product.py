@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import models
 
-from .shopify_shop_access import OPERATOR
+from .constants import OPERATOR
 
 
 class ProductProduct(models.Model):

@@ -9,13 +9,13 @@ from odoo.exceptions import AccessError
 from odoo.fields import Domain
 
 from ..engine import messages
+from .constants import OPERATOR
 from .shopify_shop_push import failure_category
 
 # The jobs of this addon: every model it runs jobs on is named shopify.*.  The one
 # domain of the operators' record rule, of the job menus and of Sync Health (the
 # XML records spell it out; a test checks that they spell it the same).
 SHOPIFY_JOBS = [("model_name", "=like", "shopify.%")]
-OPERATOR = "shopify_stock_sync.group_shopify_operator"
 
 
 class QueueJob(models.Model):
@@ -63,11 +63,11 @@ class QueueJob(models.Model):
     def _shopify_jobs_for_operator(self):
         """These jobs, checked as the user: an operator of the addon, the jobs of
         the addon only, readable to them (their companies); as superuser after."""
-        if not self.env.user.has_group(OPERATOR):
-            raise AccessError(
-                self.env._("Only Shopify sync operators can re-queue or dismiss jobs.")
-            )
-        self.check_access("read")
+        self.env["shopify.shop"]._check_shopify_group(
+            self.env._("re-queue or dismiss the Shopify sync's jobs"),
+            group=OPERATOR,
+            records=self,
+        )
         jobs = self.filtered_domain(Domain(SHOPIFY_JOBS))
         if jobs != self:
             raise AccessError(

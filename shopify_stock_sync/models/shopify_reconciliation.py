@@ -75,8 +75,6 @@ RECONCILE_IDENTITY = "shopify_stock_sync.reconcile:{}"
 RECONCILE_LOCK_SPACE = 0x5E0D
 ACTIVE_STATES = ("queued", "running")
 RETRY_CHUNK_DELAY = 60  # seconds before a failed chunk is tried again
-OPERATOR = "shopify_stock_sync.group_shopify_operator"
-ADMIN = "shopify_stock_sync.group_shopify_admin"
 
 RUN_STATES = [
     ("queued", "Queued"),

@@ -28,6 +28,7 @@ from ..engine.shopify.client import (
 )
 from ..engine.shopify.errors import ConfigurationError, ShopifyError
 from ..engine.shopify.sandbox import SANDBOX_VARIABLE, sandbox_route
+from .constants import ADMIN
 
 _logger = logging.getLogger(__name__)
 
@@ -569,9 +570,7 @@ class ShopifyShop(models.Model):
                 and self.company_id in user.company_ids
             )
         )
-        shopify_admins = users.filtered(
-            lambda user: user.has_group("shopify_stock_sync.group_shopify_admin")
-        )
+        shopify_admins = users.filtered(lambda user: user.has_group(ADMIN))
         return (shopify_admins or users).sorted("id")[:1]
 
     def _resume_pushes(self):

@@ -22,8 +22,7 @@ anything else:
 from odoo import models
 from odoo.exceptions import AccessError
 
-ADMIN = "shopify_stock_sync.group_shopify_admin"
-OPERATOR = "shopify_stock_sync.group_shopify_operator"
+from .constants import ADMIN
 
 
 class ShopifyShop(models.Model):

@@ -21,7 +21,7 @@ from ..engine.data import (
     ShopifyLevel,
     Subject,
 )
-from .shopify_shop_access import OPERATOR
+from .constants import OPERATOR
 
 LEVEL_STATES = [
     ("pending", "Pending"),

@@ -32,7 +32,7 @@ from ..engine.data import Direction
 from ..engine.echo import pushes_from_json
 from ..engine.placement import OdooStock
 from ..engine.shopify.errors import ShopifyError, TransientError
-from .shopify_shop_access import OPERATOR
+from .constants import OPERATOR
 
 _logger = logging.getLogger(__name__)
 

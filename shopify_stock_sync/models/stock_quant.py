@@ -13,7 +13,7 @@ import logging
 
 from odoo import api, models
 
-from .shopify_shop_access import OPERATOR
+from .constants import OPERATOR
 
 _logger = logging.getLogger(__name__)
 

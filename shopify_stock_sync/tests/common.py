@@ -12,6 +12,7 @@ import requests
 
 from odoo.tests import HttpCase, TransactionCase, common, new_test_user
 
+from odoo.addons.shopify_stock_sync.models.constants import ADMIN, OPERATOR
 from odoo.addons.shopify_stock_sync.models.shopify_shop import BASE_URL_OVERRIDE_PARAM
 
 try:
@@ -20,11 +21,17 @@ except ImportError:  # run by Odoo itself: the repository root is not on sys.pat
     sys.path.append(str(pathlib.Path(__file__).resolve().parents[2]))
     from tests.simulator import Simulator
 
-__all__ = ["HttpPushCase", "LoopbackSession", "PushCase", "ShopifyCase", "Simulator"]
+__all__ = [
+    "ADMIN",
+    "OPERATOR",
+    "HttpPushCase",
+    "LoopbackSession",
+    "PushCase",
+    "ShopifyCase",
+    "Simulator",
+]
 
 _NUMBERS = itertools.count(1000)
-OPERATOR = "shopify_stock_sync.group_shopify_operator"
-ADMIN = "shopify_stock_sync.group_shopify_admin"
 
 
 class ShopifyCase(TransactionCase):
