@@ -18,8 +18,11 @@ What a mismatch leads to depends on who owns the mapping's quantity:
   ``stock.move`` records it).  Compared in whole units: Odoo's on hand
   (``qty_available``) against Shopify's ``on_hand`` (:func:`.reconcile.mirror_diff`);
   the rule does not apply (Odoo follows Shopify's count, not what it may sell).
-* ``two_way`` — **report** only, until the two-way rule exists (compared as
-  Odoo-owned).  A mapping that is ``off`` is reported only, too.
+* ``two_way`` — **report** only (compared as Odoo-owned): a reconciliation cannot
+  tell which side changed last.  Shopify's changes there are settled as they come,
+  by a webhook or by the push that meets them (:mod:`.inbound`: applied when Odoo
+  did not move, else by the mapping's conflict rule and listed for review).  A
+  mapping that is ``off`` is reported only, too.
 * a **dry run** reports every mismatch and changes nothing.
 
 **Several Odoo locations behind one Shopify location** (a mapping of several
@@ -469,8 +472,10 @@ def _queued(pair_diff: PairDiff) -> str:
 def _reported(pair_diff: PairDiff, why: str | Direction) -> str:
     reasons = {
         "dry run": "dry run, nothing changed",
-        Direction.TWO_WAY: "reported only: two-way locations are not corrected until "
-        "the two-way rule exists",
+        Direction.TWO_WAY: "reported only: a reconciliation does not choose a side on "
+        "a two-way location; Shopify's changes there are applied as their webhooks "
+        "come (by the mapping's conflict rule when Odoo moved too); to settle this "
+        "difference, correct the side that is wrong",
         Direction.OFF: "reported only: the location mapping is off",
     }
     return f"{_seen(pair_diff)}: {reasons[why]}."

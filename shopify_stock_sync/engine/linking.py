@@ -29,8 +29,9 @@ Every Odoo product in scope and every Shopify variant lands in exactly one bucke
 ``already_linked``, ``matched``, ``ambiguous``, ``case_differs`` (see
 :attr:`LinkPreview.case_differs_products`), ``blank`` (neither SKU nor barcode),
 ``odoo_only`` / ``shopify_only`` (nothing on the other side).  ``case_differences`` and
-``stale_links`` are notes beside them.  Every list is sorted, so two previews of the
-same data are equal.
+``stale_links`` are notes beside them, and so is ``padded_skus`` (Shopify SKUs with
+white space around them: matched trimmed, noted so that the admin can clean them).
+Every list is sorted, so two previews of the same data are equal.
 
 >>> from .data import Variant
 >>> red = Variant("gid://shopify/ProductVariant/1", "gid://shopify/InventoryItem/1",
@@ -169,6 +170,9 @@ class LinkPreview:
     shopify_only: list[Variant] = field(default_factory=list)
     # Products linked to a variant the shop no longer has (matched anew if in scope).
     stale_links: list[OdooProduct] = field(default_factory=list)
+    # Variants whose Shopify SKU has white space around it (compared trimmed: noted
+    # so that the admin knows, see :func:`sku_spaces`).
+    padded_skus: list[Variant] = field(default_factory=list)
 
     @property
     def case_differs_products(self) -> list[OdooProduct]:
@@ -198,6 +202,7 @@ class LinkPreview:
             "odoo_only": len(self.odoo_only),
             "shopify_only": len(self.shopify_only),
             "stale_links": len(self.stale_links),
+            "padded_skus": len(self.padded_skus),
         }
 
     def why_unlinked(self, product: OdooProduct) -> str:
@@ -226,6 +231,24 @@ def clean_sku(variant: Variant) -> str:
 
 def clean_barcode(variant: Variant) -> str:
     return (variant.barcode or "").strip()
+
+
+def sku_spaces(variant: Variant) -> str:
+    """A note when the variant's Shopify SKU has white space around it (``""``
+    otherwise): it is compared trimmed, so the admin should know that Shopify's SKU
+    is not the one Odoo shows.
+
+    >>> from .data import Variant
+    >>> sku_spaces(Variant("v", "i", sku=" TS-RED ", barcode=None, tracked=True))[:47]
+    "Shopify's SKU ' TS-RED ' has white space around"
+    """
+    sku = variant.sku or ""
+    if sku == sku.strip() or not sku.strip():
+        return ""
+    return (
+        f"Shopify's SKU {sku!r} has white space around it; compared as "
+        f"{sku.strip()!r}. Remove the spaces in Shopify."
+    )
 
 
 def variant_label(variant: Variant) -> str:
@@ -322,6 +345,7 @@ def preview_links(
         elif outcome.match is None:
             state.preview.odoo_only.append(outcome.product)
     _leftover_variants(state)
+    state.preview.padded_skus = [v for v in state.variants if sku_spaces(v)]
     _sort(state.preview)
     return state.preview
 

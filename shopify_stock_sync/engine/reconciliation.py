@@ -326,11 +326,28 @@ class RunCursor:
     def failures(self) -> list[str]:
         """Why chunks failed for good, in an operator's words."""
         return [
-            f"Chunk {s.chunk.number + 1} ({s.chunk.name}, {s.chunk.pairs} pairs) "
-            f"failed {s.attempts} times and was given up: {s.message}"
+            self.failure_of(s.chunk)
             for s in self.statuses
             if s.state is ChunkState.FAILED
         ]
+
+    def failure_of(self, chunk: Chunk) -> str:
+        """What a chunk's last failure means, in an operator's words: given up, or
+        tried again after the other chunks (``""`` for a chunk that never failed)."""
+        status = self.status(chunk)
+        if not status.attempts or status.state is ChunkState.DONE:
+            return ""
+        about = f"Chunk {chunk.number + 1} ({chunk.name}, {chunk.pairs} pairs)"
+        if status.state is ChunkState.FAILED:
+            return (
+                f"{about} failed {status.attempts} times and was given up: "
+                f"{status.message}"
+            )
+        return (
+            f"{about} FAILED (attempt {status.attempts} of {self.max_attempts}), "
+            f"nothing of it was kept: {status.message.rstrip('.')}. It is tried "
+            "again after the other chunks."
+        )
 
     # -- storage ----------------------------------------------------------------------
 

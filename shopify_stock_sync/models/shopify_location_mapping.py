@@ -19,6 +19,7 @@ from .shopify_shop import DIRECTIONS, WRITING_DIRECTIONS
 
 class ShopifyLocationMapping(models.Model):
     _name = "shopify.location.mapping"
+    _inherit = ["mail.thread"]
     _description = "Shopify Location Mapping"
     _order = "shop_id, shopify_location_name, id"
     _rec_name = "shopify_location_name"
@@ -50,6 +51,7 @@ class ShopifyLocationMapping(models.Model):
         "mapping_id",
         "location_id",
         string="Odoo Locations",
+        tracking=True,
         domain="[('usage', '=', 'internal'), "
         "('company_id', 'in', [company_id, False])]",
         help="Internal locations whose stock (children included) feeds this Shopify "
@@ -58,6 +60,7 @@ class ShopifyLocationMapping(models.Model):
     direction = fields.Selection(
         DIRECTIONS,
         required=True,
+        tracking=True,
         default=Direction.OFF.value,
         help="Off until Odoo locations are mapped: an unmapped Shopify location is "
         "left alone, never fed from a default.",

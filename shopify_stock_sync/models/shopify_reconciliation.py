@@ -132,7 +132,13 @@ class ShopifyReconciliationRun(models.Model):
     chunks_done = fields.Integer(readonly=True)
     pairs_total = fields.Integer(string="Pairs", readonly=True)
     pairs_checked = fields.Integer(readonly=True)
-    mismatch_count = fields.Integer(string="Mismatches", readonly=True)
+    mismatch_count = fields.Integer(
+        string="Mismatches",
+        readonly=True,
+        aggregator="avg",
+        help="The mismatches the run found; the average of the runs when grouped "
+        "(the Mismatch Trend plots mismatches per run, not their sum).",
+    )
     correction_count = fields.Integer(string="Corrections", readonly=True)
     failure_count = fields.Integer(string="Failures", readonly=True)
     progress = fields.Float(compute="_compute_progress", string="Progress (%)")
@@ -299,8 +305,12 @@ class ShopifyReconciliationRun(models.Model):
                 "Reconciliation %s: chunk %s failed: %s", run.id, chunk.name, reason
             )
             cursor = cursor.record_failure(chunk, reason)
-        else:
-            cursor = cursor.record_done(chunk, result.progress)
+            failure = cursor.failure_of(chunk)
+            # the job completes (the other chunks go on): its result and the run's
+            # message say in words that this chunk failed, not a normal summary
+            run._save_cursor(cursor, message=failure)
+            return f"{failure}\n{run._next(cursor, retried=chunk)}"
+        cursor = cursor.record_done(chunk, result.progress)
         run._save_cursor(cursor)
         return run._next(cursor, retried=chunk)
 

@@ -167,6 +167,7 @@ class ShopifyLocationMapping(models.Model):
         [("odoo_wins", "Odoo wins"), ("shopify_wins", "Shopify wins")],
         required=True,
         default="odoo_wins",
+        tracking=True,
         help="Two-way mappings: when both Odoo and Shopify changed a level since the "
         "last sync. Odoo wins: Shopify's change is not applied and Odoo's quantity "
         "is pushed. Shopify wins: Shopify's change is applied to Odoo, then the sum "

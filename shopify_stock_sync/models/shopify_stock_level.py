@@ -68,7 +68,9 @@ class ShopifyStockLevel(models.Model):
         string="Last Odoo Quantity",
         digits="Product Unit",
         readonly=True,
-        help="The Odoo quantity of the shop's basis at the last push.",
+        help="Odoo-owned and two-way locations: the Odoo quantity of the shop's "
+        "basis at the last push. Shopify-owned locations: Odoo's on hand over the "
+        "mapping after the last adjustment or reading from Shopify.",
     )
     shopify_known = fields.Boolean(
         string="Shopify Level Known",

@@ -325,13 +325,23 @@ class ShopifyWebhookEvent(models.Model):
             values = level._level_values(decision.known)
             if decision.placements:
                 self._adjust_stock(level, decision.placements)
-            if decision.adjustment and decision.placements:
+            shopify_owned = (
+                level.mapping_id.direction == Direction.SHOPIFY_TO_ODOO.value
+            )
+            if decision.adjustment and decision.placements and not shopify_owned:
+                # two-way: what Odoo had at the last sync, moved by Shopify's
+                # correction (Odoo's own moves since stay to be pushed)
                 values["odoo_quantity"] = level.odoo_quantity + decision.adjustment
-            if (
-                decision.known is not None
-                and level.mapping_id.direction == Direction.SHOPIFY_TO_ODOO.value
-            ):  # nothing to push there: the level is in step once Shopify is known
-                values.update(state="synced", synced_at=fields.Datetime.now())
+            if decision.known is not None and shopify_owned:
+                # nothing to push there: the level is in step once Shopify is known,
+                # and Odoo's on hand over the mapping now follows Shopify's
+                values.update(
+                    state="synced",
+                    synced_at=fields.Datetime.now(),
+                    odoo_quantity=level.mapping_id._odoo_quantities(
+                        level.product_id, "qty_available"
+                    )[level.product_id.id],
+                )
             if decision.mark_for_push:
                 values["state"] = "pending"
                 if level.state != "pending" or not level.dirty_since:

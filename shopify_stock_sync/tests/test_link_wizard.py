@@ -121,6 +121,12 @@ class TestLinkWizard(ShopifyCase):
             ],
         )
         self.assertEqual(matched[1].shopify_title, "Mug")
+        # the trimmed SKU is matched, and noted on its row and in the counts
+        self.assertEqual(matched[1].shopify_sku, " MUG ")
+        self.assertIn("white space around it", matched[1].sku_note)
+        self.assertFalse(matched[0].sku_note or matched[2].sku_note)
+        self.assertEqual(wizard.padded_sku_count, 1)
+        self.assertIn("1 Shopify SKUs have white space around them", wizard.summary)
         self.assertFalse(matched[2].tracked)
         self.assertEqual(matched[3].shopify_title, "Tee / Red")
         self.assertEqual(wizard.matched_count, 4)
@@ -250,6 +256,46 @@ class TestLinkWizard(ShopifyCase):
         again.action_apply()
         self.assertEqual(again.applied_count, 0)
         self.assertEqual(self._links(), links)
+
+    def test_existing_links_take_shopify_s_new_sku_on_preview(self):
+        """A SKU (and barcode) changed in Shopify after linking: the next preview
+        records it on the link, so messages name the SKU Shopify shows; a preview
+        that finds nothing changed writes nothing."""
+        wizard = self._wizard()
+        wizard.action_preview()
+        wizard.action_apply()
+        self.assertEqual(wizard.refreshed_count, 0)
+        links = self._links()
+        mug = links.filtered(lambda link: link.product_id == self.mug)
+        red = links.filtered(lambda link: link.product_id == self.red)
+        self.sim.edit_variant(self.v_mug.id, sku="MUG-2")
+        self.sim.edit_variant(self.v_red.id, barcode="5400000000099")
+        again = self._wizard()
+        again.action_preview()
+        self.assertEqual(again.refreshed_count, 2)
+        self.assertIn("2 existing links took Shopify's current SKU", again.summary)
+        self.assertEqual(mug.shopify_sku, "MUG-2")  # the link kept, its SKU new
+        self.assertEqual(red.shopify_barcode, "5400000000099")
+        self.assertEqual(red.shopify_sku, "TS-RED")
+        self.assertEqual(self._links(), links)
+        self.assertEqual(
+            self._rows(again, "already_linked")
+            .filtered(lambda r: r.product_id == self.mug)
+            .shopify_sku,
+            "MUG-2",
+        )
+        self.assertFalse(again.padded_sku_count)  # " MUG " is gone
+        # the level's messages name the new SKU
+        mapping = self._mapping("Main store", self.stock, "odoo_to_shopify")
+        level = self.env["shopify.stock.level"]._ensure_levels(mug, mapping)
+        self.assertEqual(level._engine_subject().sku, "MUG-2")
+        third = self._wizard()
+        third.action_preview()
+        self.assertEqual(third.refreshed_count, 0)
+        self.sim.edit_variant(self.v_mug.id, sku="MUG-3")
+        third.action_apply()  # Apply refreshes too
+        self.assertEqual(third.refreshed_count, 1)
+        self.assertEqual(mug.shopify_sku, "MUG-3")
 
     def test_variants_are_read_page_by_page(self):
         self.sim.reset_stats()

@@ -7,7 +7,7 @@ from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
-from .common import ShopifyCase
+from .common import ADMIN, ShopifyCase
 
 
 @tagged("post_install", "-at_install")
@@ -186,3 +186,57 @@ class TestLocationMapping(ShopifyCase):
             f.direction = "off"
             f.location_ids.add(self.shelf_1)
             self.assertEqual(f.direction, "off")
+
+    def test_who_changed_a_mapping_is_tracked(self):
+        """Who switched a location to two-way (and its conflict rule, its Odoo
+        locations) or off is in the mapping's chatter."""
+        admin = self._user("mapping_admin", ADMIN)
+        mapping = self._mapping("Main store", self.shelf_1, "odoo_to_shopify")
+        self.env.cr.flush()
+        view = "shopify_stock_sync.shopify_location_mapping_view_form"
+        with Form(mapping.with_user(admin), view=view) as f:
+            f.direction = "two_way"
+            f.conflict_rule = "shopify_wins"
+            f.location_ids.add(self.shelf_2)
+        self.env.cr.flush()  # tracking is written before the commit
+        with Form(mapping.with_user(admin), view=view) as f:
+            f.direction = "off"
+        self.env.cr.flush()
+        changes = [
+            (message.author_id, tracking.field_id.name)
+            for message in mapping.message_ids
+            for tracking in message.tracking_value_ids
+        ]
+        self.assertEqual(
+            sorted(name for _author, name in changes),
+            ["conflict_rule", "direction", "direction", "location_ids"],
+        )
+        self.assertEqual({author for author, _name in changes}, {admin.partner_id})
+        off = mapping.message_ids[0].tracking_value_ids  # the newest first
+        self.assertEqual(
+            (off.field_id.name, off.old_value_char, off.new_value_char),
+            ("direction", "Two-way", "Off"),
+        )
+        # the form shows the chatter
+        arch = mapping.get_views([(self.env.ref(view).id, "form")])["views"]["form"][
+            "arch"
+        ]
+        self.assertIn("<chatter", arch)
+
+    def test_shop_form_lists_the_conflict_rule_of_two_way_mappings(self):
+        """The shop form's mapping list has the conflict rule, editable and shown
+        where the direction is two-way."""
+        two_way = self._mapping("Main store", self.shelf_1, "two_way")
+        view = "shopify_stock_sync.shopify_shop_view_form"
+        with Form(self.shop, view=view) as f:
+            with f.mapping_ids.edit(0) as line:
+                self.assertEqual(line.direction, "two_way")
+                line.conflict_rule = "shopify_wins"
+        self.assertEqual(two_way.conflict_rule, "shopify_wins")
+        arch = self.shop.get_views([(self.env.ref(view).id, "form")])["views"]["form"][
+            "arch"
+        ]
+        self.assertRegex(
+            arch,
+            r"<field name=\"conflict_rule\"[^>]*invisible=\"direction != 'two_way'\"",
+        )

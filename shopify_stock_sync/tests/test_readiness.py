@@ -4,6 +4,8 @@ problem it names is flagged, and a clean shop with a test push is ready."""
 
 from unittest import mock
 
+from lxml import etree
+
 from odoo.tests import tagged
 
 from odoo.addons.shopify_stock_sync.engine.shopify.auth import REQUIRED_SCOPES
@@ -139,3 +141,22 @@ class ReadinessCase(PushCase):
             "INVENTORY_LEVELS_UPDATE last arrived 2026-11-27 10:00:00 UTC", line.summary
         )
         self.assertIn("LOCATIONS_UPDATE last arrived never", line.summary)
+
+    def test_readiness_list_reads_beside_the_chatter(self):
+        """The checklist shows the check, its status, the summary and what to do (the
+        records concerned are optional and open with the line's own form), not five
+        text columns side by side."""
+        view = self.env.ref("shopify_stock_sync.shopify_shop_view_form")
+        arch = self.shop.get_views([(view.id, "form")])["views"]["form"]["arch"]
+        field = etree.fromstring(arch).find(".//field[@name='readiness_line_ids']")
+        columns = [
+            node.get("name")
+            for node in field.find("list").iter("field")
+            if node.get("optional") != "hide" and node.get("column_invisible") != "1"
+        ]
+        self.assertEqual(columns, ["title", "status", "summary", "todo"])
+        self.assertEqual(
+            field.find("list/field[@name='title']").get("width"), "180px"
+        )  # whole titles, not one word per line
+        shown = {node.get("name") for node in field.find("form").iter("field")}
+        self.assertLessEqual({"summary", "todo", "records", "count"}, shown)

@@ -2,16 +2,19 @@
 """Reconciliation runs against the simulated shop: corrections by direction, dry runs,
 chunks that fail, never two runs of a shop at once, findings listed once."""
 
+import functools
 from datetime import timedelta
 from unittest import mock
 
 import psycopg2
+from lxml import etree
 
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.sql_db import db_connect
 from odoo.tests import tagged
 from odoo.tools import mute_logger
+from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
@@ -282,6 +285,11 @@ class ReconciliationCase(PushCase):
         self.assertEqual(run.correction_count, 0)
         self.assertEqual(self.shopify(self.shirt, self.popup), 1)
         self.assertEqual(self.on_hand(self.shirt, self.backroom), 3)
+        # the line says what happens now that the two-way rule exists
+        note = run.line_ids.note
+        self.assertNotIn("until the two-way rule exists", note)
+        self.assertIn("conflict rule", note)
+        self.assertIn("correct the side that is wrong", note)
 
     def test_dry_run_changes_nothing(self):
         self.set(self.shirt, self.store, 4)
@@ -378,11 +386,35 @@ class ReconciliationCase(PushCase):
                 raise RuntimeError("a hiccup")
             return reconcile_chunk(run, chunk)
 
-        with mock.patch.object(Run, "_reconcile_chunk", flaky):
+        job_chunk = Run._job_chunk
+        results = []
+
+        @functools.wraps(job_chunk)  # queue_job finds the job by its name
+        def recorded(run, number):
+            results.append(job_chunk(run, number))
+            messages.append(run.message)
+            return results[-1]
+
+        messages = []
+        with (
+            mock.patch.object(Run, "_reconcile_chunk", flaky),
+            mock.patch.object(Run, "_job_chunk", recorded),
+        ):
             run = self.reconcile()
         self.assertEqual(run.state, "done")
         self.assertEqual((run.pairs_checked, run.failure_count), (6, 0))
         self.assertEqual(self.shopify(self.mug, self.store), 6)
+        # the failed chunk's job completed (the others go on), but its result and
+        # the run's message say in words that the chunk failed, and what follows
+        self.assertEqual(len(results), 3)
+        failed = results[0]
+        self.assertTrue(failed.startswith("Chunk 1 ("), failed)
+        self.assertIn("FAILED (attempt 1 of 3)", failed)
+        self.assertIn("a hiccup", failed)
+        self.assertIn("tried again after the other chunks", failed)
+        self.assertIn("FAILED (attempt 1 of 3)", messages[0])
+        self.assertNotIn("FAILED", results[1] + results[2])
+        self.assertFalse(run.message)  # it succeeded at its second attempt
 
     def test_bulk_snapshot_and_catalogue_findings(self):
         self.patch(type(self.shop), "_reconcile_bulk_threshold", 0)
@@ -550,6 +582,55 @@ class ReconciliationCase(PushCase):
         shop.invalidate_recordset()
         self.assertEqual(self.shopify(self.shirt, self.store), 11)
         self.assertEqual(shop.health_stale_compares, 1)
+
+    def test_mismatch_trend_plots_mismatches_of_real_runs(self):
+        """The menu "Mismatch Trend" opens a graph of the mismatches each real run
+        found (not its corrections, not dry runs, not failed runs' partial counts),
+        as the web client reads it: the arch's last measure, the field's aggregator,
+        the action's domain."""
+        menu = self.env.ref("shopify_stock_sync.menu_shopify_reconciliation_trend")
+        action = menu.action
+        self.assertEqual(
+            action,
+            self.env.ref("shopify_stock_sync.action_shopify_reconciliation_trend"),
+        )
+        self.assertEqual(action.view_mode.split(",")[0], "graph")
+        graph_view = action.view_ids.filtered(lambda v: v.view_mode == "graph").view_id
+        arch = self.Run.get_views([(graph_view.id, "graph")])["views"]["graph"]["arch"]
+        root = etree.fromstring(arch)
+        measures = [
+            f.get("name") for f in root.iter("field") if f.get("type") == "measure"
+        ]
+        groupbys = [f for f in root.iter("field") if f.get("type") != "measure"]
+        measure = measures[-1]  # the graph draws the last one
+        self.assertEqual(measure, "mismatch_count")
+        self.assertEqual(
+            [(f.get("name"), f.get("interval")) for f in groupbys],
+            [("started_at", "hour"), ("shop_id", None)],
+        )
+        aggregator = self.Run.fields_get([measure])[measure]["aggregator"]
+        started = fields.Datetime.now().replace(minute=5, second=0, microsecond=0)
+        for dry_run, state, mismatches, corrections in (
+            (False, "done", 4, 4),
+            (False, "done_with_failures", 6, 5),
+            (True, "done", 30, 0),  # a dry run: not counted again
+            (False, "failed", 1, 0),  # a part of the pairs only
+        ):
+            self.Run.create(
+                {
+                    "shop_id": self.shop.id,
+                    "dry_run": dry_run,
+                    "state": state,
+                    "started_at": started,
+                    "mismatch_count": mismatches,
+                    "correction_count": corrections,
+                }
+            )
+        domain = safe_eval(action.domain) + [("shop_id", "=", self.shop.id)]
+        groups = self.Run._read_group(
+            domain, ["started_at:hour", "shop_id"], [f"{measure}:{aggregator}"]
+        )
+        self.assertEqual([value for *_key, value in groups], [5])  # (4 + 6) / 2 runs
 
     # -- access ------------------------------------------------------------------------
 

@@ -332,6 +332,9 @@ class TestWebhookDecisions(WebhookCase):
         )
         self.assertEqual(move.quantity, 3)
         self.assertIn("-3", event.message)
+        # "Last Odoo Quantity": Odoo's on hand after the adjustment, not the sum of
+        # the webhooks' adjustments
+        self.assertEqual(self.level(self.own).odoo_quantity, 7)
 
     def test_reconciled_correction_never_counted_again_by_a_webhook(self):
         """A +5 in Shopify whose webhook was missed, set right by a reconciliation,
@@ -370,12 +373,14 @@ class TestWebhookDecisions(WebhookCase):
         self.assertEqual(self.on_hand(self.shelf_2), 12)
         level = self.level(self.own)
         self.assertEqual((level.shopify_on_hand, level.state), (12, "synced"))
+        self.assertEqual(level.odoo_quantity, 12)  # Odoo's on hand, adjusted
         # the next change counts from there
         self.sim.edit_on_hand(self.item, self.pos, -1)
         self.deliver()
         (event,) = self.process()
         self.assertEqual((event.kind, event.adjustment), ("correction", -1))
         self.assertEqual(self.on_hand(self.shelf_2), 11)
+        self.assertEqual(self.level(self.own).odoo_quantity, 11)
 
     def test_removal_taken_from_child_locations_too(self):
         """Stock kept in a bin under the mapped location: units Shopify removes are

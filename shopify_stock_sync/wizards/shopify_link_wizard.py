@@ -102,6 +102,19 @@ class ShopifyLinkWizard(models.TransientModel):
     variant_count = fields.Integer(string="Shopify Variants Read", readonly=True)
     product_count = fields.Integer(string="Odoo Products in Scope", readonly=True)
     applied_count = fields.Integer(string="Links Written", readonly=True)
+    padded_sku_count = fields.Integer(
+        string="Shopify SKUs with Spaces",
+        readonly=True,
+        help="Shopify SKUs with white space around them: compared trimmed, each "
+        "row says so. Remove the spaces in Shopify.",
+    )
+    refreshed_count = fields.Integer(
+        string="Links Refreshed",
+        readonly=True,
+        help="Existing links whose recorded Shopify SKU, barcode, title or tracking "
+        "changed in Shopify since: recorded anew, so that messages name what "
+        "Shopify has now.",
+    )
     summary = fields.Text(readonly=True)
 
     @api.model
@@ -198,7 +211,15 @@ class ShopifyLinkWizard(models.TransientModel):
         self.ensure_one()
         variants = self._read_variants()
         preview, by_product, in_scope = self._preview(variants)
-        self._show(preview, by_product, variants, in_scope, state="preview")
+        refreshed = self._refresh_links(preview, by_product)
+        self._show(
+            preview,
+            by_product,
+            variants,
+            in_scope,
+            state="preview",
+            refreshed=refreshed,
+        )
         return self._reopen()
 
     def action_apply(self):
@@ -217,10 +238,13 @@ class ShopifyLinkWizard(models.TransientModel):
         stale = {line.product_id.id for line in self.stale_line_ids}
         variants = self._read_variants()
         preview, by_product, _in_scope = self._preview(variants)
+        refreshed = self._refresh_links(preview, by_product)
         written = self._write_links(preview, by_product, shown)
         written += self._mark_stale(preview, by_product, stale)
         preview, by_product, in_scope = self._preview(variants)
-        self._show(preview, by_product, variants, in_scope, state="done")
+        self._show(
+            preview, by_product, variants, in_scope, state="done", refreshed=refreshed
+        )
         self.applied_count = written
         _logger.info(
             "Shopify shop %s: link wizard wrote %s link(s)", self.shop_id.id, written
@@ -256,12 +280,33 @@ class ShopifyLinkWizard(models.TransientModel):
             "product_id": match.product.id,
             "variant_gid": variant.id,
             "inventory_item_gid": variant.inventory_item_id,
-            "shopify_title": linking.variant_label(variant),
-            "shopify_sku": variant.sku or False,
-            "shopify_barcode": variant.barcode or False,
-            "tracked": variant.tracked,
+            **_variant_values(variant),
             "match_method": match.method.value,
         }
+
+    def _refresh_links(self, preview, by_product):
+        """Existing links record what Shopify has now: a SKU, barcode, title or
+        tracking changed in Shopify since the link was made is written anew (only
+        on the links that differ; the ORM writes them in one batch), so that
+        messages name the SKU Shopify shows.  Returns how many changed."""
+        changed = 0
+        for match in preview.already_linked:
+            link = by_product[match.product.id]
+            values = {
+                name: value
+                for name, value in _variant_values(match.variant).items()
+                if link[name] != value
+            }
+            if values:
+                link.write(values)
+                changed += 1
+        if changed:
+            _logger.info(
+                "Shopify shop %s: %s link(s) refreshed from Shopify",
+                self.shop_id.id,
+                changed,
+            )
+        return changed
 
     def _mark_stale(self, preview, by_product, shown):
         """A link whose variant is gone (and found no new match) becomes a conflict."""
@@ -298,7 +343,7 @@ class ShopifyLinkWizard(models.TransientModel):
 
     # -- showing the preview --------------------------------------------------------
 
-    def _show(self, preview, by_product, variants, in_scope, state):
+    def _show(self, preview, by_product, variants, in_scope, state, refreshed=0):
         rows = _Rows(self.env, by_product)
         for match in preview.matched:
             rows.match("matched", match)
@@ -326,23 +371,41 @@ class ShopifyLinkWizard(models.TransientModel):
                 + [Command.create(values) for values in rows.values],
                 "variant_count": len(variants),
                 "product_count": in_scope,
-                "summary": self.env._(
-                    "%(variants)s Shopify variants read, %(products)s Odoo products "
-                    "in scope: %(matched)s to link, %(linked)s already linked, "
-                    "%(ambiguous)s ambiguous, %(case)s case differences, %(blank)s "
-                    "blank, %(odoo)s only in Odoo, %(shopify)s only in Shopify.",
-                    variants=len(variants),
-                    products=in_scope,
-                    matched=counts["matched"],
-                    linked=counts["already_linked"],
-                    ambiguous=counts["ambiguous"],
-                    case=counts["case_differences"],
-                    blank=counts["blank"],
-                    odoo=counts["odoo_only"],
-                    shopify=counts["shopify_only"],
-                ),
+                "padded_sku_count": counts["padded_skus"],
+                "refreshed_count": refreshed,
+                "summary": self._summary(counts, len(variants), in_scope, refreshed),
             }
         )
+
+    def _summary(self, counts, variants, in_scope, refreshed):
+        summary = self.env._(
+            "%(variants)s Shopify variants read, %(products)s Odoo products "
+            "in scope: %(matched)s to link, %(linked)s already linked, "
+            "%(ambiguous)s ambiguous, %(case)s case differences, %(blank)s "
+            "blank, %(odoo)s only in Odoo, %(shopify)s only in Shopify.",
+            variants=variants,
+            products=in_scope,
+            matched=counts["matched"],
+            linked=counts["already_linked"],
+            ambiguous=counts["ambiguous"],
+            case=counts["case_differences"],
+            blank=counts["blank"],
+            odoo=counts["odoo_only"],
+            shopify=counts["shopify_only"],
+        )
+        if counts["padded_skus"]:
+            summary += " " + self.env._(
+                "%(count)s Shopify SKUs have white space around them: compared "
+                "trimmed, see each row's SKU note; remove the spaces in Shopify.",
+                count=counts["padded_skus"],
+            )
+        if refreshed:
+            summary += " " + self.env._(
+                "%(count)s existing links took Shopify's current SKU, barcode, "
+                "title or tracking.",
+                count=refreshed,
+            )
+        return summary
 
 
 class _Rows:
@@ -370,11 +433,9 @@ class _Rows:
         return {
             "variant_gid": variant.id,
             "inventory_item_gid": variant.inventory_item_id,
-            "shopify_title": linking.variant_label(variant),
-            "shopify_sku": variant.sku or False,
-            "shopify_barcode": variant.barcode or False,
+            **_variant_values(variant),
             "shopify_records": linking.variant_label(variant),
-            "tracked": variant.tracked,
+            "sku_note": linking.sku_spaces(variant) or False,
         }
 
     def match(self, bucket, match):
@@ -445,3 +506,13 @@ class _Rows:
             ),
             **self._odoo(product),
         )
+
+
+def _variant_values(variant):
+    """What a link (and a preview row) records of a Shopify variant."""
+    return {
+        "shopify_title": linking.variant_label(variant),
+        "shopify_sku": variant.sku or False,
+        "shopify_barcode": variant.barcode or False,
+        "tracked": variant.tracked,
+    }

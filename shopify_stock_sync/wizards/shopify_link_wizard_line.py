@@ -49,6 +49,10 @@ class ShopifyLinkWizardLine(models.TransientModel):
     inventory_item_gid = fields.Char(string="Shopify Inventory Item")
     shopify_title = fields.Char(string="Title in Shopify")
     shopify_sku = fields.Char(string="SKU in Shopify")
+    sku_note = fields.Char(
+        string="SKU Note",
+        help="Set when Shopify's SKU has white space around it: compared trimmed.",
+    )
     shopify_barcode = fields.Char(string="Barcode in Shopify")
     shopify_records = fields.Char(
         string="Shopify Variants", help="Every Shopify variant the row is about."

@@ -291,8 +291,11 @@ def test_two_way_and_off_mappings_are_reported_only() -> None:
     ]
     notes = [m.note for m in result.mismatches]
     assert notes[0] == (
-        "Shopify shows 1 available, Odoo stands for 5: reported only: two-way "
-        "locations are not corrected until the two-way rule exists."
+        "Shopify shows 1 available, Odoo stands for 5: reported only: a "
+        "reconciliation does not choose a side on a two-way location; Shopify's "
+        "changes there are applied as their webhooks come (by the mapping's "
+        "conflict rule when Odoo moved too); to settle this difference, correct "
+        "the side that is wrong."
     )
     assert notes[1].endswith("reported only: the location mapping is off.")
     assert notes[2].startswith("Shopify does not stock the item here, Odoo stands")

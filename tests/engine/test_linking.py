@@ -16,6 +16,7 @@ from shopify_stock_sync.engine.linking import (
     Method,
     OdooProduct,
     preview_links,
+    sku_spaces,
     variant_label,
 )
 
@@ -129,8 +130,27 @@ def test_barcode_then_sku_exact_after_trimming() -> None:
         "odoo_only": 0,
         "shopify_only": 0,
         "stale_links": 0,
+        "padded_skus": 0,
     }
     assert preview.claimed == {f"gid://shopify/ProductVariant/{n}" for n in range(1, 5)}
+
+
+def test_shopify_skus_with_spaces_are_matched_and_noted() -> None:
+    """A Shopify SKU with white space around it is matched trimmed, never silently:
+    the preview lists it with a note (a blank SKU of spaces is no code at all)."""
+    preview = preview_links(
+        [product(1, "A-1"), product(2, "B-1")],
+        [variant(1, " A-1\t"), variant(2, "B-1"), variant(3, "  "), variant(4, "C-1 ")],
+    )
+    assert matches(preview.matched) == [(1, 1, "sku"), (2, 2, "sku")]
+    assert ids(preview.padded_skus) == [1, 4]
+    assert preview.counts()["padded_skus"] == 2
+    assert sku_spaces(preview.padded_skus[0]) == (
+        "Shopify's SKU ' A-1\\t' has white space around it; compared as 'A-1'. "
+        "Remove the spaces in Shopify."
+    )
+    assert sku_spaces(variant(2, "B-1")) == ""
+    assert sku_spaces(variant(3, "  ")) == ""
 
 
 def test_never_by_title() -> None:

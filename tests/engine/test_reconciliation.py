@@ -160,9 +160,14 @@ def test_a_failed_chunk_is_retried_after_the_others_then_given_up() -> None:
     plan = three_chunks()
     first, second, third = plan.chunks
     cursor = RunCursor.start(plan, max_attempts=2)
+    assert cursor.failure_of(first) == ""
     cursor = cursor.record_failure(first, "the job was killed")
     assert cursor.status(first).state is ChunkState.PENDING
     assert cursor.status(first).attempts == 1
+    assert cursor.failure_of(first) == (
+        "Chunk 1 (links 1-1, 2 pairs) FAILED (attempt 1 of 2), nothing of it was "
+        "kept: the job was killed. It is tried again after the other chunks."
+    )
     # The others complete first; the crashed chunk comes back alone.
     assert cursor.next_chunk() == second
     cursor = cursor.record_done(second, Progress(2, 2))
@@ -188,6 +193,7 @@ def test_a_retried_chunk_that_succeeds_counts_once() -> None:
     chunk = plan.chunks[0]
     cursor = cursor.record_failure(chunk, "lost")
     cursor = cursor.record_done(chunk, Progress(2, 2, mismatches=2, corrections=2))
+    assert cursor.failure_of(chunk) == ""
     status = cursor.status(chunk)
     assert (status.state, status.attempts, status.progress.checked) == (
         ChunkState.DONE,

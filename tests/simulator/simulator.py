@@ -205,6 +205,21 @@ class Simulator:
             shop.variants[variant.number] = variant
             return VariantHandle(variant.gid, item.gid, product.gid, sku, barcode)
 
+    def edit_variant(
+        self, variant_gid: str, *, sku: str | None = None, barcode: str | None = None
+    ) -> None:
+        """Change a variant's SKU (on its inventory item too) and barcode, as the
+        merchant does in Shopify's admin; ``None`` keeps the value."""
+        with self.shop.lock:
+            variant = self.shop.variant(variant_gid)
+            if variant is None:
+                raise KeyError(f"no variant {variant_gid!r} in the simulator")
+            if sku is not None:
+                variant.sku = sku
+                self.shop.items[variant.item_number].sku = sku
+            if barcode is not None:
+                variant.barcode = barcode
+
     def set_tracked(self, item_gid: str, tracked: bool) -> None:
         with self.shop.lock:
             self._item(item_gid).tracked = tracked
