@@ -137,6 +137,7 @@ read_ready() { "$py" -c 'import json, sys; print(json.load(open(sys.argv[1]))[sy
 sim_url=$(read_ready base_url)
 sim_domain=$(read_ready domain)
 sim_page=$(read_ready page)
+sim_shop=$(read_ready shop)
 
 # --- Odoo: its configuration, the database once, the sandbox's settings each run ------------
 
@@ -163,15 +164,26 @@ EOF
 export SHOPIFY_STOCK_SYNC_SANDBOX="$sim_domain=$sim_url"
 odoo_url=http://127.0.0.1:$odoo_port
 
+# The addon as it is now: a database made with other code is upgraded first.
+addon_stamp=$(cd "$repo" && find "$addon" -type f \( -name '*.py' -o -name '*.xml' -o -name '*.csv' \) \
+    -not -path '*/tests/*' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
 if [ ! -f "$data_dir/database.ready" ]; then
     say "creating the database $db (stock, queue_job, $addon): about a minute ..."
     (cd / && "$py" -m odoo server -c "$conf" -d "$db" -i "$addon" --stop-after-init \
         --logfile="$log_dir/install.log") >"$log_dir/install.stderr" 2>&1 ||
         { tail -n 30 "$log_dir/install.log" >&2; fail "the install failed (log above)"; }
+    echo "$addon_stamp" >"$data_dir/addon.stamp"
+elif [ "$(cat "$data_dir/addon.stamp" 2>/dev/null)" != "$addon_stamp" ]; then
+    say "the addon changed since the last run: upgrading it in $db ..."
+    (cd / && "$py" -m odoo server -c "$conf" -d "$db" -u "$addon" --stop-after-init \
+        --logfile="$log_dir/upgrade.log") >"$log_dir/upgrade.stderr" 2>&1 ||
+        { tail -n 30 "$log_dir/upgrade.log" >&2; fail "the upgrade failed (log above; --reset starts over)"; }
+    echo "$addon_stamp" >"$data_dir/addon.stamp"
 fi
 # The setup again only when what it depends on changed: Odoo's address (the webhooks
-# point at it) or the setup itself; the simulator's address is the server's route.
-setup_stamp="$odoo_url $(sha256sum "$repo/sandbox/setup_odoo.py" | cut -c1-16)"
+# point at it), the simulator's shop (a new one when its state could not be read) or
+# the setup itself; the simulator's address is the server's route, not the database's.
+setup_stamp="$odoo_url $sim_shop $(sha256sum "$repo/sandbox/setup_odoo.py" | cut -c1-16)"
 if [ "$(cat "$data_dir/setup.stamp" 2>/dev/null)" != "$setup_stamp" ]; then
     say "setting up the sandbox shop, its mappings, links and webhooks ..."
     rm -f "$data_dir/setup.stamp"
@@ -213,9 +225,11 @@ cat <<EOF
      within seconds the simulator's page shows the new quantity at "Main Warehouse"
      (Shopify Sync > Status > Stock Levels shows the push, > Jobs its queue job).
   2. On the simulator's page, "Sell 1" of a product at "Downtown Store" (two-way): the
-     webhook reaches Odoo (Shopify Sync > Status > Webhook Events); a sale is not a
-     stock correction, so Odoo's stock stays, and the in-flight order guard keeps
-     Shopify from selling the units Odoo does not know are sold yet.
+     webhook reaches Odoo (Shopify Sync > Status > Webhook Events says what Odoo
+     decided: a sale is not a stock correction, so Odoo's stock stays). Then change
+     that product's stock on WH/Stock/Shelf B: the push sets Shopify's on hand to
+     Odoo's and keeps the sold unit out of what Shopify may sell (the in-flight
+     order guard).
   3. Shopify Sync > Configuration > Shops > Sandbox > Dry run: read the mismatch report
      of the run: what differs between the two sides, and what a real run would do.
 

@@ -439,7 +439,7 @@ def test_the_state_file_is_written_when_the_shop_changed(seeded, tmp_path):
     sim.edit_on_hand(item, made.locations[LOCATIONS[1]], value=12)
     assert work.save() is True
     shop, extra = load(path.read_bytes())
-    assert extra == {"sent_total": 0}
+    assert extra == {"sent_total": 0, "shop_id": work.shop_id}
     assert shop.levels == sim.shop.levels
 
 
@@ -541,8 +541,11 @@ def subscribe(base: str, uri: str) -> None:
 def test_the_process_serves_sells_sets_and_delivers_webhooks(start, receiver):
     port = free_port()
     sandbox = start(port=port)
+    shop_id = sandbox.ready["shop"]
+    assert len(shop_id) == 32 and int(shop_id, 16) >= 0
     assert sandbox.ready == {
         "ready": True,
+        "shop": shop_id,
         "base_url": f"http://127.0.0.1:{port}",
         "domain": DOMAIN,
         "client_id": CLIENT_ID,

@@ -31,6 +31,7 @@ import signal
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,8 @@ def set_aside(path: Path) -> Path:
 
 def open_shop(path: Path, host: str, port: int) -> tuple[Simulator, dict[str, Any]]:
     """The simulator serving the saved shop, or a new seeded one; and the saved
-    extra values (``sent_total``)."""
+    extra values (``sent_total``; ``shop_id``, new with each seeded shop, so that
+    whoever set Odoo up against an earlier one knows to do it again)."""
     if path.exists():
         try:
             shop, extra = load(path.read_bytes())
@@ -87,7 +89,7 @@ def open_shop(path: Path, host: str, port: int) -> tuple[Simulator, dict[str, An
     sim = Simulator(realtime=True, domain=sandbox_seed.DOMAIN, host=host, port=port)
     sandbox_seed.seed(sim)
     log.info("seeded a new sandbox shop (%d variants)", len(sandbox_seed.PRODUCTS))
-    return sim, {}
+    return sim, {"shop_id": uuid.uuid4().hex}
 
 
 def drop_outside(webhooks: Webhooks) -> list[str]:
@@ -109,11 +111,13 @@ class Sandbox:
         path: Path,
         sent_total: int = 0,
         stop: threading.Event | None = None,
+        shop_id: str = "",
     ) -> None:
         self.sim = sim
         self.path = path
         self.stop = stop or threading.Event()
         self.sent_total = sent_total
+        self.shop_id = shop_id or uuid.uuid4().hex
         self._saved: bytes | None = None
 
     def sent(self) -> int:
@@ -153,7 +157,7 @@ class Sandbox:
             now = shop_bytes(shop)
             if now == self._saved and not force:
                 return False
-            data = dump(shop, {"sent_total": self.sent_total})
+            data = dump(shop, {"sent_total": self.sent_total, "shop_id": self.shop_id})
         write_atomic(self.path, data)
         self._saved = now
         return True
@@ -175,11 +179,13 @@ class Sandbox:
         return threads
 
 
-def ready_line(sim: Simulator) -> str:
-    """The one line of JSON that says the sandbox is serving."""
+def ready_line(sim: Simulator, shop_id: str) -> str:
+    """The one line of JSON that says the sandbox is serving (``shop``: the id of
+    this seeded shop, the same across restarts)."""
     return json.dumps(
         {
             "ready": True,
+            "shop": shop_id,
             "base_url": sim.base_url,
             "domain": sim.domain,
             "client_id": sandbox_seed.CLIENT_ID,
@@ -202,11 +208,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         log.error("cannot serve on %s:%s: %s", args.host, args.port, exc)
         return 2
-    sandbox = Sandbox(sim, args.state, int(extra.get("sent_total", 0)), stop)
+    sandbox = Sandbox(
+        sim,
+        args.state,
+        int(extra.get("sent_total", 0)),
+        stop,
+        shop_id=str(extra.get("shop_id") or ""),
+    )
     sandbox_page.install(sim, sandbox.sent)
     sandbox.save(force=True)
     threads = sandbox.start()
-    sys.stdout.write(ready_line(sim) + "\n")
+    sys.stdout.write(ready_line(sim, sandbox.shop_id) + "\n")
     sys.stdout.flush()
     while not stop.wait(0.2):
         pass
