@@ -142,25 +142,8 @@ sim_shop=$(read_ready shop)
 # --- Odoo: its configuration, the database once, the sandbox's settings each run ------------
 
 conf=$data_dir/odoo.conf
-cat >"$conf" <<EOF
-[options]
-db_host = 127.0.0.1
-db_port = $port
-db_user = odoo
-db_name = $db
-dbfilter = ^$db\$
-list_db = False
-addons_path = $odoo_addons,$queue_job_dir,$repo
-data_dir = $data_dir/filestore
-http_interface = 127.0.0.1
-http_port = $odoo_port
-server_wide_modules = base,rpc,web,queue_job
-workers = 0
-max_cron_threads = 1
-
-[queue_job]
-channels = root:2
-EOF
+odoo_server_conf "$conf" "$db" "$odoo_addons,$queue_job_dir,$repo" "$data_dir/filestore" \
+    "$odoo_port" 1
 export SHOPIFY_STOCK_SYNC_SANDBOX="$sim_domain=$sim_url"
 odoo_url=http://127.0.0.1:$odoo_port
 

@@ -12,6 +12,9 @@
 #   odoo_core_addons        odoo_addons: Odoo's own addons dir (the one holding `stock`)
 #                           of $py; 1 when none
 #   free_port               prints a free TCP port of 127.0.0.1 (with $py)
+#   odoo_server_conf FILE DB ADDONS_PATH DATA_DIR HTTP_PORT CRON_THREADS
+#                           an `odoo server` configuration with queue_job's runner
+#                           (run.sh's sandbox, the benchmarks)
 #   pg_cluster_start DIR ROLE [kept]
 #                           a PostgreSQL cluster in DIR (created unless DIR holds one; its
 #                           parent must be reachable by the cluster's owner) on a free port
@@ -207,6 +210,30 @@ EOF
 
 free_port() {
     "$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# odoo_server_conf FILE DB ADDONS_PATH DATA_DIR HTTP_PORT CRON_THREADS: the configuration
+# of an `odoo server` with queue_job's runner (2 jobs at a time) serving DB only, on
+# 127.0.0.1:HTTP_PORT, from the cluster of pg_cluster_start ($port, role odoo).
+odoo_server_conf() {
+    cat >"$1" <<EOF
+[options]
+db_host = 127.0.0.1
+db_port = $port
+db_user = odoo
+db_name = $2
+dbfilter = ^$2\$
+list_db = False
+addons_path = $3
+data_dir = $4
+http_interface = 127.0.0.1
+http_port = $5
+max_cron_threads = $6
+server_wide_modules = base,rpc,web,queue_job
+
+[queue_job]
+channels = root:2
+EOF
 }
 
 # pg_server_binaries: sets pg_bin to a directory with initdb, pg_ctl and postgres.  As root

@@ -66,25 +66,8 @@ pg_cluster_start "$pg_dir" odoo || fail "$pg_error"
 
 # A benchmark may start `odoo server` (bench_odoo_push.py --runner-seconds, for queue_job's
 # job runner) on these ports, 127.0.0.1 only; queue_job reads its channels from here.
-cat >"$work/odoo.conf" <<EOF
-[options]
-db_host = 127.0.0.1
-db_port = $port
-db_user = odoo
-db_name = $db
-dbfilter = ^$db\$
-list_db = False
-addons_path = $odoo_addons,$queue_job_dir,$addon_root
-data_dir = $work/data
-http_interface = 127.0.0.1
-http_port = $(free_port)
-gevent_port = $(free_port)
-max_cron_threads = 0
-server_wide_modules = base,rpc,web,queue_job
-
-[queue_job]
-channels = root:2
-EOF
+odoo_server_conf "$work/odoo.conf" "$db" "$odoo_addons,$queue_job_dir,$addon_root" \
+    "$work/data" "$(free_port)" 0
 
 echo "bench: Odoo $(cd / && "$py" -c 'import odoo.release as r; print(r.version)'), installing shopify_stock_sync"
 start=$SECONDS
