@@ -586,6 +586,15 @@ class ShopifyShop(models.Model):
         ].sudo().search_count(Domain("shop_id", "=", shop.id), limit=1)
         if waiting and shop.active:
             shop._enqueue_push()
+        # the webhooks Shopify delivered meanwhile, whose level could not be read
+        held = (
+            self.env["shopify.webhook.event"]
+            .sudo()
+            .search(Domain("shop_id", "=", shop.id) & Domain("state", "=", "error"))
+        )
+        if held and shop.active:
+            held.write({"state": "received"})
+            held._enqueue()
 
     def action_import_locations(self):
         """Create or update one mapping per Shopify location (new ones are off)."""

@@ -87,7 +87,7 @@ class ShopifyShop(models.Model):
         self.ensure_one()
         if (
             not self.active
-            or self.state != "connected"  # never connected, or refused since
+            or not self._reconcile_reachable()
             or self.reconcile_interval <= 0
             or not self.id
         ):
@@ -98,6 +98,19 @@ class ShopifyShop(models.Model):
             return fields.Datetime.now()
         return (last.started_at or last.create_date) + timedelta(
             hours=self.reconcile_interval
+        )
+
+    def _reconcile_reachable(self):
+        """Whether scheduled runs may reach the shop: connected, or connected once
+        (its last test that reached Shopify passed) and only untested since, or
+        failed a later test (a network blip, settings edited: its pushes go on, so
+        does their safety net).  Never for a shop never connected, nor one whose
+        credentials Shopify refuses (*Needs Reconnecting*)."""
+        self.ensure_one()
+        if self.state == "connected":
+            return True
+        return self.state in ("draft", "error") and bool(
+            self.shopify_shop_name and not self.missing_scopes
         )
 
     # -- the cron ----------------------------------------------------------------------
@@ -111,7 +124,7 @@ class ShopifyShop(models.Model):
         started = Run.browse()
         shops = self.sudo().search(
             Domain("active", "=", True)
-            & Domain("state", "=", "connected")
+            & Domain("state", "!=", "reconnect")
             & Domain("reconcile_interval", ">", 0)
         )
         scheduling = shops._last_runs(Domain("state", "!=", "cancelled"))

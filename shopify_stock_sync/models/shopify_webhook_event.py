@@ -31,7 +31,7 @@ from ..engine import inbound, readings, webhook
 from ..engine.data import Direction
 from ..engine.echo import pushes_from_json
 from ..engine.placement import OdooStock
-from ..engine.shopify.errors import ShopifyError, TransientError
+from ..engine.shopify.errors import AuthError, ShopifyError, TransientError
 from .constants import OPERATOR
 
 _logger = logging.getLogger(__name__)
@@ -228,6 +228,8 @@ class ShopifyWebhookEvent(models.Model):
                 fresh = readings.read_reading(shop._shopify_client(), parsed.key)
             except TransientError as exc:
                 raise RetryableJobError(str(exc), seconds=exc.retry_after) from None
+            except AuthError as exc:
+                return event._held(exc)
             except (ShopifyError, UserError) as exc:
                 return event._error(
                     self.env._("Could not read the level in Shopify: %s", exc)
@@ -246,6 +248,8 @@ class ShopifyWebhookEvent(models.Model):
             summary = self.shop_id._import_locations()
         except TransientError as exc:
             raise RetryableJobError(str(exc), seconds=exc.retry_after) from None
+        except AuthError as exc:
+            return self._held(exc)
         except (ShopifyError, UserError) as exc:
             return self._error(
                 self.env._("Could not read the shop's locations in Shopify: %s", exc)
@@ -255,6 +259,21 @@ class ShopifyWebhookEvent(models.Model):
             self.env._("Shopify's locations changed: imported again. %s", summary),
         )
         return self.message
+
+    def _held(self, exc):
+        """Shopify refused the shop's credentials or a scope while this event was
+        read: the shop goes to *Needs Reconnecting* as for a refused push (one
+        activity, one log line), and the event waits in error; the connection test
+        that passes processes it again (``shopify.shop._resume_pushes``)."""
+        self.ensure_one()
+        self.shop_id._hold_push(exc.message)
+        return self._error(
+            self.env._(
+                "Held: Shopify refused the shop's credentials (%s). It is processed "
+                "again once the shop's connection test passes.",
+                exc.message,
+            )
+        )
 
     def _error(self, message):
         self.write(

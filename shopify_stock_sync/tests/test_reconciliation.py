@@ -493,6 +493,25 @@ class ReconciliationCase(PushCase):
         self.shop.invalidate_recordset(["reconcile_next_at"])
         self.assertTrue(self.shop.reconcile_next_at)
 
+    def test_cron_goes_on_after_a_failed_connection_test(self):
+        """A shop connected once whose later connection test failed (a network
+        blip), or whose settings were edited and not tested yet: its pushes go on,
+        so does the scheduled reconciliation; refused credentials stop it."""
+        self.shop.sudo().write({"state": "connected", "shopify_shop_name": "Test shop"})
+        for state in ("error", "draft"):
+            self.shop.sudo().state = state
+            self.shop.invalidate_recordset(["reconcile_next_at"])
+            self.assertTrue(self.shop.reconcile_next_at, state)
+            with trap_jobs():
+                started = self.shop._cron_reconcile()
+                self.assertEqual(started.shop_id, self.shop, state)
+                started.write({"state": "cancelled"})
+        self.shop.sudo().state = "reconnect"
+        self.shop.invalidate_recordset(["reconcile_next_at"])
+        self.assertFalse(self.shop.reconcile_next_at)
+        with trap_jobs():
+            self.assertFalse(self.shop._cron_reconcile())
+
     def test_negative_interval_refused(self):
         with (
             self.assertRaises(psycopg2.IntegrityError),

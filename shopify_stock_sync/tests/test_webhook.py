@@ -360,6 +360,34 @@ class TestWebhookDecisions(WebhookCase):
         self.assertEqual(self.shopify(self.pos), 16)
         self.assertEqual(self.on_hand(self.shelf_2), 16)
 
+    def test_correction_while_credentials_refused_is_applied_after_reconnecting(self):
+        """A shop that only follows its POS: no push ever runs.  Shopify refuses the
+        token; a POS count arrives by webhook: the shop needs reconnecting (not
+        "Connected" with events in error), and once the connection test passes the
+        correction reaches Odoo without anyone re-processing events."""
+        self.start_in_step()
+        self.shop.sudo().state = "connected"
+        self.sim.revoke_token(self.TOKEN)
+        self.sim.edit_on_hand(self.item, self.pos, 2)  # 10 -> 12
+        self.assertEqual(self.deliver(), [200])
+        with self.assertLogs(
+            "odoo.addons.shopify_stock_sync.models.shopify_shop", "WARNING"
+        ):
+            (event,) = self.process()
+        self.assertEqual(self.shop.state, "reconnect")
+        self.assertEqual(event.state, "error")
+        self.assertEqual(self.on_hand(self.shelf_2), 10)
+        self.sim.add_token("shpat_new_token")
+        self.shop.sudo().access_token = "shpat_new_token"
+        with trap_jobs() as trap:
+            self.shop.action_test_connection()
+            self.assertEqual(self.shop.state, "connected")
+            self.env.cr.flush()
+            trap.perform_enqueued_jobs()
+        self.env.invalidate_all()
+        self.assertEqual((event.state, event.kind), ("done", "correction"))
+        self.assertEqual(self.on_hand(self.shelf_2), 12)
+
     def test_first_reading_that_differs_is_followed_on_a_shopify_owned_level(self):
         """Nothing known of the POS level yet, Shopify counts 12 and Odoo 10: Shopify
         owns the count, so Odoo follows it; the level is not taken as in step while
