@@ -297,31 +297,48 @@ def _first_reading(level: InboundLevel, now: ShopifyLevel) -> InboundDecision:
     """Nothing known of a stocked level yet.  Odoo-owned: the push makes Shopify
     right.  Shopify-owned: Odoo follows Shopify's on hand now when the two differ (as
     a reconciliation compares them), else the reading is the baseline; a reading
-    without on hand cannot be compared, and is listed for review."""
+    without on hand cannot be compared, and is listed for review.  Two-way: when the
+    two differ, nobody can tell which side moved, so the conflict rule decides as for
+    a conflict: Shopify wins, Odoo follows it; Odoo wins, the next push makes Shopify
+    Odoo's and the reading is listed for review with both quantities (never lost
+    silently)."""
     owned_by_odoo = level.direction == Direction.ODOO_TO_SHOPIFY
-    if level.direction == Direction.SHOPIFY_TO_ODOO:
-        odoo = level.odoo_on_hand
-        if mirror_diff({level.key: odoo}, {level.key: now}).mismatched:
-            if now.on_hand is None:
-                return InboundDecision(
-                    InboundKind.BASELINE,
-                    messages.inbound_baseline(level.subject),
-                    review=True,
-                    known=now,
-                )
-            delta = now.on_hand - odoo
-            placements = place(delta, level.odoo_stock)
-            message = messages.inbound_first_reading_followed(
-                level.subject, odoo, now.on_hand, _describe(placements)
-            )
+    two_way = level.direction == Direction.TWO_WAY
+    odoo = level.odoo_on_hand
+    differs = (
+        level.direction in (Direction.SHOPIFY_TO_ODOO, Direction.TWO_WAY)
+        and mirror_diff({level.key: odoo}, {level.key: now}).mismatched
+    )
+    if differs and two_way and level.conflict_rule == ConflictRule.ODOO_WINS:
+        return InboundDecision(
+            InboundKind.BASELINE,
+            messages.inbound_first_reading_kept(level.subject, odoo, now.on_hand),
+            review=True,
+            mark_for_push=True,
+            known=now,
+            on_hand=now.on_hand,
+        )
+    if differs:
+        if now.on_hand is None:
             return InboundDecision(
-                InboundKind.CORRECTION,
-                message,
-                adjustment=delta,
-                placements=placements,
+                InboundKind.BASELINE,
+                messages.inbound_baseline(level.subject),
+                review=True,
                 known=now,
-                on_hand=now.on_hand,
             )
+        delta = now.on_hand - odoo
+        placements = place(delta, level.odoo_stock)
+        message = messages.inbound_first_reading_followed(
+            level.subject, odoo, now.on_hand, _describe(placements), two_way=two_way
+        )
+        return InboundDecision(
+            InboundKind.CORRECTION,
+            message,
+            adjustment=delta,
+            placements=placements,
+            known=now,
+            on_hand=now.on_hand,
+        )
     return InboundDecision(
         InboundKind.BASELINE,
         messages.inbound_baseline(level.subject),

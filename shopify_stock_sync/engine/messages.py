@@ -361,12 +361,30 @@ def inbound_baseline(subject: Subject) -> str:
 
 
 def inbound_first_reading_followed(
-    subject: Subject, odoo: float, shopify: int, placed: str
+    subject: Subject, odoo: float, shopify: int, placed: str, two_way: bool = False
 ) -> str:
+    why = (
+        "On this two-way location Shopify wins when the two sides disagree"
+        if two_way
+        else "Shopify owns this location's stock"
+    )
     return (
         f"{about(subject)}: the first reading of this level in Odoo: Shopify counts "
-        f"{shopify} on hand, Odoo has {odoo:g}. Shopify owns this location's stock, so "
-        f"Odoo's stock is adjusted by {_signed(shopify - odoo)}: {placed}."
+        f"{shopify} on hand, Odoo has {odoo:g}. {why}, so Odoo's stock is adjusted by "
+        f"{_signed(shopify - odoo)}: {placed}."
+    )
+
+
+def inbound_first_reading_kept(
+    subject: Subject, odoo: float, shopify: int | None
+) -> str:
+    counted = "no on hand" if shopify is None else f"{shopify} on hand"
+    return (
+        f"{about(subject)}: the first reading of this level in Odoo: Shopify counts "
+        f"{counted}, Odoo has {odoo:g}, and which side moved is not known. On this "
+        "two-way location Odoo wins when the two sides disagree, so the next push "
+        "sets Shopify to Odoo's quantity. If Shopify's count was right, correct Odoo's "
+        "stock (the push follows), then mark this reviewed."
     )
 
 

@@ -410,6 +410,32 @@ class TestWebhookDecisions(WebhookCase):
         self.assertEqual(self.on_hand(self.shelf_2), 11)
         self.assertEqual(self.level(self.own).odoo_quantity, 11)
 
+    def test_first_reading_of_a_two_way_level_is_never_lost_silently(self):
+        """Linked, never pushed, two-way "Main store": Shopify counts 13, Odoo 10.
+        Odoo wins (the default): listed for review with both quantities, and the
+        next push sets Shopify to Odoo's; Shopify wins: Odoo follows Shopify."""
+        self.sim.edit_on_hand(self.item, self.store, 3)  # 10 -> 13
+        self.assertEqual(self.deliver(), [200])
+        (event,) = self.process()
+        self.assertEqual((event.kind, event.review), ("baseline", True), event.message)
+        self.assertIn("Shopify counts 13 on hand, Odoo has 10", event.message)
+        self.assertEqual(self.on_hand(self.shelf_1), 10)
+        self.assertEqual(self.level(self.two).state, "pending")
+        self.push()
+        self.assertEqual(self.shopify(self.store), 10)
+        self.assertIn(event, self.Event.search([("review", "=", True)]))
+        # Shopify wins: a count in Shopify before the first push becomes Odoo's
+        self.two.conflict_rule = "shopify_wins"
+        self.level(self.two).unlink()  # nothing known of the level again
+        self.sim.edit_on_hand(self.item, self.store, 2)  # 10 -> 12
+        self.sim.webhooks.clear()
+        self.sim.edit_on_hand(self.item, self.store, 1)  # 12 -> 13
+        self.assertEqual(self.deliver(), [200])
+        (event,) = self.process()
+        self.assertEqual((event.kind, event.adjustment), ("correction", 3))
+        self.assertFalse(event.review)
+        self.assertEqual(self.on_hand(self.shelf_1), 13)
+
     def test_removal_taken_from_child_locations_too(self):
         """Stock kept in a bin under the mapped location: units Shopify removes are
         taken from the location, then the bin, never below zero while they hold

@@ -382,6 +382,28 @@ def test_a_first_reading_that_differs_is_followed_on_a_shopify_owned_level(
     assert (ordered.kind, ordered.adjustment) == (InboundKind.CORRECTION, 2)
 
 
+def test_a_first_reading_on_a_two_way_level_is_never_lost_silently():
+    """Two-way, never synced, the sides differ: which one moved is unknown, so the
+    conflict rule decides; Odoo wins lists it for review with both quantities and
+    lets the push make Shopify Odoo's, Shopify wins makes Odoo follow."""
+    kept = decide(event(13, 5), level(Direction.TWO_WAY, known=None), reading(13, 0, 5))
+    assert kept.kind == InboundKind.BASELINE and kept.review and kept.mark_for_push
+    assert kept.adjustment == 0 and kept.known == shopify(13, 0, 5)
+    assert "Shopify counts 13 on hand, Odoo has 10" in kept.message
+    assert "Odoo wins" in kept.message
+    followed = decide(
+        event(13, 5),
+        level(Direction.TWO_WAY, known=None, conflict_rule=ConflictRule.SHOPIFY_WINS),
+        reading(13, 0, 5),
+    )
+    assert (followed.kind, followed.adjustment) == (InboundKind.CORRECTION, 3)
+    assert not followed.review and "Shopify wins" in followed.message
+    in_step = decide(
+        event(10, 5), level(Direction.TWO_WAY, known=None), reading(10, 0, 5)
+    )
+    assert in_step.kind == InboundKind.BASELINE and not in_step.review
+
+
 def test_a_first_reading_without_on_hand_is_listed_for_review():
     bare = ShopifyLevel(KEY, stocked=True, available=5, tracked=True)
     decision = decide(event(5, 5), level(known=None), Reading(bare, None))
