@@ -192,7 +192,21 @@ class ShopifyShop(models.Model):
             except AuthError as exc:
                 return shop._hold_push(exc.message)
             except ShopifyError as exc:
-                raise shop._stop(exc, ShopifyPushError) from None
+                if not done:
+                    raise shop._stop(exc, ShopifyPushError) from None
+                # keep what Shopify took (a rollback would forget writes it applied,
+                # and the next push would take them for Shopify's own moves): a
+                # follow-up job meets the refusal again, and fails with it alone
+                shop._enqueue_push()
+                return (
+                    shop._push_summary(counts, done)
+                    + " "
+                    + self.env._(
+                        "A later batch was refused (%(error)s): a new job tries it "
+                        "again, and reports it if Shopify refuses it again.",
+                        error=exc.message,
+                    )
+                )
             done |= batch
             counts.update(outcome.status for outcome in outcomes)
             counts["written"] += sum(outcome.written for outcome in outcomes)

@@ -14,6 +14,7 @@ from odoo.addons.queue_job.controllers.main import RunJobController
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import Job
 from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.shopify_stock_sync.engine.shopify.errors import RequestError
 from odoo.addons.shopify_stock_sync.models.shopify_shop_push import ShopifyPushError
 
 from .common import OPERATOR
@@ -238,6 +239,47 @@ class TestPushFaults(PushStockCase):
         self.assertEqual(set(levels.mapped("state")), {"synced"})
         self.assertEqual({self.shopify(p, self.store) for p in products}, {2})
         self.assertEqual(len(self.sim.stats.applied_writes), 251)
+
+    def test_progress_is_kept_when_a_later_batch_is_refused(self):
+        """A later batch refused for good: the batches Shopify took stay recorded (a
+        rollback would forget writes Shopify applied, and a two-way push would take
+        them for Shopify's own moves); a follow-up job meets the refusal alone."""
+        self.patch(type(self.shop), "_push_max_batches", 2)
+        products = self._bulk_products(251)
+        reads = []
+        shop_class = type(self.shop)
+        make_client = shop_class._shopify_client
+
+        def client_refusing_the_second_read(shop, **options):
+            client = make_client(shop, **options)
+            execute = client.execute
+
+            def execute_refusing(document, variables=None, **kw):
+                if "query Levels" in document:
+                    reads.append(1)
+                    if len(reads) == 2:
+                        raise RequestError("Shopify refused the query (test)")
+                return execute(document, variables, **kw)
+
+            client.execute = execute_refusing
+            return client
+
+        self.patch(shop_class, "_shopify_client", client_refusing_the_second_read)
+        with trap_jobs() as trap:
+            self.receive(self.shelf_1, dict.fromkeys(products, 2))
+            self.env.cr.flush()
+            (job,) = trap.enqueued_jobs
+            trap.enqueued_jobs.clear()
+            result = self.perform(job)
+            self.assertIn("250 levels pushed", result)
+            self.assertIn("A later batch was refused (Shopify refused", result)
+            levels = self.Level.search([("product_id", "in", products.ids)])
+            synced = levels.filtered(lambda level: level.state == "synced")
+            self.assertEqual(len(synced), 250)
+            self.assertTrue(all(level.shopify_on_hand == 2 for level in synced))
+            (follow_up,) = trap.enqueued_jobs
+            self.assertEqual(follow_up.identity_key, self.shop._push_identity_key())
+        self.assertEqual(len(self.sim.stats.applied_writes), 250)
 
     # -- refused writes: only what Shopify names is read again --------------------
 
