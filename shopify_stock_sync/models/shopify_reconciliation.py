@@ -64,7 +64,7 @@ from ..engine.reconciliation import (
     SnapshotMode,
     plan_run,
 )
-from ..engine.shopify.errors import ShopifyError
+from ..engine.shopify.errors import AuthError, ShopifyError
 from .shopify_shop import DIRECTIONS
 from .stock_quant import INBOUND_PAIRS_KEY
 
@@ -259,6 +259,8 @@ class ShopifyReconciliationRun(models.Model):
                         },
                     ),
                 )
+            except AuthError as exc:
+                return run._refused(exc)
             except (ShopifyError, UserError) as exc:
                 return run._fail(
                     self.env._("The snapshot of Shopify's levels failed: %s", exc)
@@ -294,6 +296,9 @@ class ShopifyReconciliationRun(models.Model):
                 result = run._reconcile_chunk(chunk)
         except (RetryableJobError, psycopg2.errors.SerializationFailure):
             raise
+        except AuthError as exc:
+            self.env.invalidate_all()
+            return run._refused(exc)
         except psycopg2.Error as exc:
             self.env.invalidate_all()
             reason = run._database_failure(exc)
@@ -431,6 +436,21 @@ class ShopifyReconciliationRun(models.Model):
                 "failure_count": progress.failures,
                 **values,
             }
+        )
+
+    def _refused(self, exc):
+        """Shopify refused the shop's credentials or a scope: the shop goes to *Needs
+        Reconnecting* as for a refused push (one activity, one log line) and the run
+        stops at once, instead of each chunk failing three times."""
+        self.ensure_one()
+        self.shop_id._hold_push(exc.message)
+        return self._fail(
+            self.env._(
+                "Stopped: Shopify refused the shop's credentials or an access scope "
+                "(%s). Nothing more is compared; the scheduled runs start again once "
+                "the shop's connection test passes.",
+                exc.message,
+            )
         )
 
     def _fail(self, message):

@@ -483,6 +483,22 @@ class ReconciliationCase(PushCase):
         self.shop.reconcile_interval = 0
         self.assertFalse(self.shop.reconcile_next_at)
 
+    def test_refused_credentials_stop_the_run_and_hold_the_shop(self):
+        """A token revoked in Shopify: the run stops at its first chunk with one
+        message, the shop needs reconnecting (one activity), no chunk is retried."""
+        self.sim.revoke_token(self.TOKEN)
+        run = self.reconcile()
+        self.assertEqual(run.state, "failed")
+        self.assertIn("Shopify refused the shop's credentials", run.message)
+        self.assertEqual(self.shop.state, "reconnect")
+        activities = self.shop.activity_ids.filtered(
+            lambda activity: activity.activity_type_id.id
+            == self.shop._reconnect_type_id()
+        )
+        self.assertEqual(len(activities), 1)
+        self.assertEqual(self.sim.stats.requests, 1)  # one refused read, no retry
+        self.assertFalse(self.shop._cron_reconcile())  # held: no scheduled run
+
     def test_cron_leaves_shops_never_connected_alone(self):
         self.shop.sudo().state = "draft"
         self.assertFalse(self.shop.reconcile_next_at)
