@@ -485,7 +485,7 @@ class ShopifyReconciliationRun(models.Model):
         in_scope = shop._products_in_scope(set(links.product_id.ids))
         links = links.filtered(lambda link: link.product_id.id in in_scope)
         mappings = shop.mapping_ids.filtered(
-            lambda m: m.direction != Direction.OFF.value and m.location_ids
+            lambda m: Direction(m.direction).is_on and m.location_ids
         )
         return links, mappings
 

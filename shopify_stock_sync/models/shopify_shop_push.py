@@ -38,11 +38,10 @@ from odoo.tools import SQL
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..engine import inbound, messages, push
-from ..engine.data import ErrorCategory, OutcomeStatus
+from ..engine.data import Direction, ErrorCategory, OutcomeStatus
 from ..engine.inventory import PAGE_SIZE
 from ..engine.schedule import is_last_attempt, retry_delay
 from ..engine.shopify.errors import AuthError, ShopifyError, TransientError
-from .shopify_shop import WRITING_DIRECTIONS
 
 _logger = logging.getLogger(__name__)
 
@@ -448,7 +447,7 @@ class ShopifyShop(models.Model):
         )
         mappings = mappings.browse({mp for _lk, mp in pairs}).filtered(
             lambda m: m.shop_id == self
-            and m.direction in WRITING_DIRECTIONS
+            and Direction(m.direction).writes_to_shopify
             and m.location_ids
         )
         link_ids, mapping_ids = set(links.ids), set(mappings.ids)
@@ -475,7 +474,7 @@ class ShopifyShop(models.Model):
         pending = Domain("shop_id", "=", self.id) & Domain("state", "=", "pending")
         reasons = (
             (
-                Domain("mapping_id.direction", "not in", WRITING_DIRECTIONS)
+                Domain("mapping_id.direction", "not in", Direction.writing_values())
                 | Domain("mapping_id.location_ids", "=", False),
                 self.env._(
                     "Not pushed: the location mapping no longer writes to Shopify "

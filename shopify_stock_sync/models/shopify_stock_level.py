@@ -146,7 +146,7 @@ class ShopifyStockLevel(models.Model):
         never twice)."""
         links = _distinct(links).filtered(lambda link: link.state == "linked")
         mappings = _distinct(mappings).filtered(
-            lambda m: m.direction != Direction.OFF.value and m.location_ids
+            lambda m: Direction(m.direction).is_on and m.location_ids
         )
         if not links or not mappings:
             return self.browse()
