@@ -65,14 +65,16 @@ from ..engine.reconciliation import (
     plan_run,
 )
 from ..engine.shopify.errors import ShopifyError
+from .constants import (
+    INBOUND_PAIRS_KEY,
+    RECONCILE_CHUNK_IDENTITY,
+    RECONCILE_IDENTITY,
+    RECONCILE_LOCK_SPACE,
+)
 from .shopify_shop import DIRECTIONS
-from .stock_quant import INBOUND_PAIRS_KEY
 
 _logger = logging.getLogger(__name__)
 
-RECONCILE_IDENTITY = "shopify_stock_sync.reconcile:{}"
-# Two ints name the advisory lock of a shop's reconciliation (beside the push's).
-RECONCILE_LOCK_SPACE = 0x5E0D
 ACTIVE_STATES = ("queued", "running")
 RETRY_CHUNK_DELAY = 60  # seconds before a failed chunk is tried again
 
@@ -369,8 +371,9 @@ class ShopifyReconciliationRun(models.Model):
         attempts = cursor.status(chunk).attempts
         delayed.with_delay(
             eta=RETRY_CHUNK_DELAY if attempts else None,
-            identity_key=f"shopify_stock_sync.reconcile_chunk:{self.id}:"
-            f"{chunk.number}:{attempts}",
+            identity_key=RECONCILE_CHUNK_IDENTITY.format(
+                self.id, chunk.number, attempts
+            ),
             description=self.env._(
                 "Reconcile %(run)s, chunk %(number)s of %(count)s",
                 run=self.name,

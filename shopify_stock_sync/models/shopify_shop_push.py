@@ -42,14 +42,12 @@ from ..engine.data import Direction, ErrorCategory, OutcomeStatus
 from ..engine.inventory import PAGE_SIZE
 from ..engine.schedule import is_last_attempt, retry_delay
 from ..engine.shopify.errors import AuthError, ShopifyError, TransientError
+from .constants import LEVEL_LOCK_SPACE, PUSH_IDENTITY
 
 _logger = logging.getLogger(__name__)
 
 PUSH_METHOD = "_push_stock"
-PUSH_IDENTITY = "shopify_stock_sync.push:{}"
 PUSH_MAX_RETRIES = 8
-# Two ints name the advisory lock of a shop's push: this addon's, and the shop's id.
-PUSH_LOCK_SPACE = 0x5E0C
 STALE_RETRY_DELAY = 30  # seconds before levels Shopify kept changing are tried again
 # the topic of the event kept for a Shopify correction a push found (not a webhook's)
 PUSH_FOUND_TOPIC = "push/shopify_moved"
@@ -344,7 +342,7 @@ class ShopifyShop(models.Model):
     def _try_push_lock(self):
         self.ensure_one()
         self.env.cr.execute(
-            SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", PUSH_LOCK_SPACE, self.id)
+            SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", LEVEL_LOCK_SPACE, self.id)
         )
         return self.env.cr.fetchone()[0]
 

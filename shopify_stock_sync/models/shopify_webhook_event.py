@@ -32,16 +32,13 @@ from ..engine.data import Direction
 from ..engine.echo import pushes_from_json
 from ..engine.placement import OdooStock
 from ..engine.shopify.errors import ShopifyError, TransientError
-from .constants import OPERATOR
+from .constants import INBOUND_PAIRS_KEY, OPERATOR
 
 _logger = logging.getLogger(__name__)
 
 PROCESS_METHOD = "_process_event"
 RETENTION_PARAM = "shopify_stock_sync.webhook_retention_days"
 DEFAULT_RETENTION_DAYS = 30
-# stock.quant context key: (product id, location id) pairs whose quant writes are
-# this job's own inbound adjustments (see models/stock_quant.py)
-INBOUND_PAIRS_KEY = "shopify_stock_sync_inbound_pairs"
 # the headers kept with an event (the signature is not: it proves nothing later)
 KEPT_HEADERS = (
     webhook.TOPIC_HEADER,
