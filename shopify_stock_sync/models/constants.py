@@ -14,7 +14,7 @@ OPERATOR = "shopify_stock_sync.group_shopify_operator"
 INBOUND_PAIRS_KEY = "shopify_stock_sync_inbound_pairs"
 
 # Advisory lock spaces: with a shop's id, two ints name a transaction lock
-# (see the jobs that take them).  The shop's level lock is held by every job
+# (shopify.shop._lock_or_retry).  The shop's level lock is held by every job
 # that reads or writes the shop's levels against Shopify (its push and its webhook
 # events), so that they never interleave; the reconciliation lock by a shop's
 # reconciliation jobs, one at a time.

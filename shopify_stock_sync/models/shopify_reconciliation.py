@@ -200,23 +200,16 @@ class ShopifyReconciliationRun(models.Model):
         """The shop's reconciliation lock, for this transaction; retry later when
         another job of the shop holds it."""
         self.ensure_one()
-        self.env.cr.execute(
-            SQL(
-                "SELECT pg_try_advisory_xact_lock(%s, %s)",
-                RECONCILE_LOCK_SPACE,
-                self.shop_id.id,
-            )
+        self.shop_id._lock_or_retry(
+            RECONCILE_LOCK_SPACE,
+            self.shop_id.id,
+            self.env._(
+                "Another reconciliation job of shop %s is working; this one "
+                "starts after it.",
+                self.shop_id.name,
+            ),
+            seconds=10,
         )
-        if not self.env.cr.fetchone()[0]:
-            raise RetryableJobError(
-                self.env._(
-                    "Another reconciliation job of shop %s is working; this one "
-                    "starts after it.",
-                    self.shop_id.name,
-                ),
-                seconds=10,
-                ignore_retry=True,
-            )
 
     def _job_plan(self):
         """Plan a reconciliation and take its snapshot"""

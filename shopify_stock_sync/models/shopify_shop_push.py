@@ -130,15 +130,15 @@ class ShopifyShop(models.Model):
         self.ensure_one()
         shop = self.sudo()
         job_uuid = self.env.context.get("job_uuid") or uuid.uuid4().hex
-        if not shop._try_push_lock():
-            raise RetryableJobError(
-                self.env._(
-                    "Another push of shop %s is running; this one starts after it.",
-                    shop.name,
-                ),
-                seconds=5,
-                ignore_retry=True,
-            )
+        shop._lock_or_retry(
+            LEVEL_LOCK_SPACE,
+            shop.id,
+            self.env._(
+                "Another push of shop %s is running; this one starts after it.",
+                shop.name,
+            ),
+            seconds=5,
+        )
         shop._fold_stock_changes()
         if not shop.active:
             return self.env._("Shop %s is archived: nothing pushed.", shop.name)
@@ -339,12 +339,13 @@ class ShopifyShop(models.Model):
 
     # -- levels -----------------------------------------------------------------------
 
-    def _try_push_lock(self):
-        self.ensure_one()
-        self.env.cr.execute(
-            SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", LEVEL_LOCK_SPACE, self.id)
-        )
-        return self.env.cr.fetchone()[0]
+    def _lock_or_retry(self, space, key, message, seconds):
+        """Take the advisory lock (``space``, ``key``) for this transaction; when
+        another job holds it, raise a RetryableJobError with ``message`` that tries
+        again after ``seconds`` without counting as an attempt."""
+        self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", space, key))
+        if not self.env.cr.fetchone()[0]:
+            raise RetryableJobError(message, seconds=seconds, ignore_retry=True)
 
     def _pending_levels(self, exclude=None, limit=PAGE_SIZE):
         self.ensure_one()

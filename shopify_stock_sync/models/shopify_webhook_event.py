@@ -32,7 +32,7 @@ from ..engine.data import Direction
 from ..engine.echo import pushes_from_json
 from ..engine.placement import OdooStock
 from ..engine.shopify.errors import ShopifyError, TransientError
-from .constants import INBOUND_PAIRS_KEY, OPERATOR
+from .constants import INBOUND_PAIRS_KEY, LEVEL_LOCK_SPACE, OPERATOR
 
 _logger = logging.getLogger(__name__)
 
@@ -193,15 +193,15 @@ class ShopifyWebhookEvent(models.Model):
         if event.state != "received":
             return self.env._("Already processed.")
         shop = event.shop_id
-        if not shop._try_push_lock():  # one job per shop at a time, pushes included
-            raise RetryableJobError(
-                self.env._(
-                    "Another job of shop %s is running; this one starts after it.",
-                    shop.name,
-                ),
-                seconds=5,
-                ignore_retry=True,
-            )
+        shop._lock_or_retry(  # the shop's level lock: never beside its push
+            LEVEL_LOCK_SPACE,
+            shop.id,
+            self.env._(
+                "Another job of shop %s is running; this one starts after it.",
+                shop.name,
+            ),
+            seconds=5,
+        )
         headers = json.loads(event.headers or "{}")
         if webhook.is_location_change(headers):
             return event._refresh_locations()
