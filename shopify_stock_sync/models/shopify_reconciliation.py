@@ -645,13 +645,12 @@ class ShopifyReconciliationRun(models.Model):
             return
         Level = self.env["shopify.stock.level"].sudo()
         wanted = {(p.link_id, p.mapping_id): p for p in pairs}
-        now = fields.Datetime.now()
-        for level in self._levels_of(wanted):
+        found = self._levels_of(wanted)
+        found._mark_pending()
+        for level in found:
             pair = wanted[level.link_id.id, level.mapping_id.id]
             values = dict(Level._level_values(levels.get(pair.key)))
-            values.update(state="pending", error_category=False, error_message=False)
-            if level.state != "pending" or not level.dirty_since:
-                values["dirty_since"] = now
+            values.update(error_category=False, error_message=False)
             level.write(values)
 
     def _remember_adjusted(self, adjustments, levels):

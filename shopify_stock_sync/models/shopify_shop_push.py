@@ -388,35 +388,19 @@ class ShopifyShop(models.Model):
             else:
                 everything = min(everything or changed_at, changed_at)
         levels = self._levels_of_pairs(set(first), everything)
-        if levels:
-            level_ids, since = [], []
-            for level in levels:
-                pair = (level.link_id.id, level.mapping_id.id)
-                level_ids.append(level.id)
-                since.append(min(t for t in (first.get(pair), everything) if t))
-            cr.execute(
-                SQL(
-                    """
-                    UPDATE shopify_stock_level level
-                       SET state = 'pending',
-                           dirty_since = CASE
-                               WHEN level.state = 'pending'
-                                AND level.dirty_since IS NOT NULL
-                               THEN LEAST(level.dirty_since, changed.since)
-                               ELSE changed.since END,
-                           write_uid = %s,
-                           write_date = now() AT TIME ZONE 'UTC'
-                      FROM unnest(%s::int[], %s::timestamp[]) AS changed(id, since)
-                     WHERE level.id = changed.id
-                    """,
-                    self.env.uid,
-                    level_ids,
-                    since,
+        levels._mark_pending(
+            {
+                level.id: min(
+                    t
+                    for t in (
+                        first.get((level.link_id.id, level.mapping_id.id)),
+                        everything,
+                    )
+                    if t
                 )
-            )
-            levels.invalidate_recordset(
-                ["state", "dirty_since", "write_uid", "write_date"]
-            )
+                for level in levels
+            }
+        )
         cr.execute(
             SQL(
                 "DELETE FROM shopify_stock_change WHERE id = ANY(%s)",
@@ -458,11 +442,9 @@ class ShopifyShop(models.Model):
             & Domain("mapping_id", "in", mappings.ids)
         )
         have = {(level.link_id.id, level.mapping_id.id): level for level in existing}
+        # created bare: the fold marks them pending with their changes' time
         created = Level.create(
-            [
-                {"link_id": lk, "mapping_id": mp, "state": "pending"}
-                for lk, mp in sorted(pairs - set(have))
-            ]
+            [{"link_id": lk, "mapping_id": mp} for lk, mp in sorted(pairs - set(have))]
         )
         return Level.browse([have[pair].id for pair in pairs if pair in have]) | created
 

@@ -340,9 +340,8 @@ class ShopifyWebhookEvent(models.Model):
                     )[level.product_id.id],
                 )
             if decision.mark_for_push:
-                values["state"] = "pending"
-                if level.state != "pending" or not level.dirty_since:
-                    values["dirty_since"] = fields.Datetime.now()
+                values.pop("state", None)
+                level._mark_pending()
             if values:
                 level.write(values)
             if decision.mark_for_push:
