@@ -22,6 +22,31 @@ class Direction(str, Enum):
     TWO_WAY = "two_way"
     OFF = "off"
 
+    @property
+    def writes_to_shopify(self) -> bool:
+        """Odoo's quantity is pushed to Shopify (Odoo-owned or two-way)."""
+        return self in (Direction.ODOO_TO_SHOPIFY, Direction.TWO_WAY)
+
+    @property
+    def reads_from_shopify(self) -> bool:
+        """Shopify's corrections reach Odoo (Shopify-owned or two-way)."""
+        return self in (Direction.SHOPIFY_TO_ODOO, Direction.TWO_WAY)
+
+    @property
+    def is_on(self) -> bool:
+        """The mapping takes part in the sync at all."""
+        return self is not Direction.OFF
+
+    @classmethod
+    def writing_values(cls) -> tuple[str, ...]:
+        """The values of the directions that write to Shopify (for domains, SQL)."""
+        return tuple(d.value for d in cls if d.writes_to_shopify)
+
+    @classmethod
+    def reading_values(cls) -> tuple[str, ...]:
+        """The values of the directions that read from Shopify (for domains, SQL)."""
+        return tuple(d.value for d in cls if d.reads_from_shopify)
+
 
 class ErrorCategory(str, Enum):
     """Why something failed, in the words an operator filters by."""

@@ -47,8 +47,6 @@ from .subscriptions import SubscriptionPlan
 
 CAP = 10  # records listed per line; the count says how many there are
 ADDON_CHANNEL = "root.shopify_stock_sync"
-# Directions that write to Shopify (a fulfilment service's location refuses them).
-WRITING = (Direction.ODOO_TO_SHOPIFY, Direction.TWO_WAY)
 
 
 @dataclass(frozen=True)
@@ -188,7 +186,7 @@ def check_locations(
             problems.append(f"{name} is on but no longer exists in Shopify")
         elif not location.active:
             problems.append(f"{name} is on but deactivated in Shopify")
-        elif location.fulfillment_service and direction in WRITING:
+        elif location.fulfillment_service and direction.writes_to_shopify:
             problems.append(
                 f"{name} is run by a fulfilment service, which refuses quantities"
             )

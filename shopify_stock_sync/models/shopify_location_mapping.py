@@ -14,7 +14,7 @@ from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 
 from ..engine.data import Direction, Location
-from .shopify_shop import DIRECTIONS, WRITING_DIRECTIONS
+from .shopify_shop import DIRECTIONS
 
 
 class ShopifyLocationMapping(models.Model):
@@ -89,10 +89,10 @@ class ShopifyLocationMapping(models.Model):
         locations: every linked product of their shop in scope is pushed there
         again (nothing else), with no stock move needed."""
         changed = self.sudo().filtered(
-            lambda mapping: mapping.direction in WRITING_DIRECTIONS
+            lambda mapping: Direction(mapping.direction).writes_to_shopify
             and mapping.location_ids
             and (
-                before[mapping.id][0] not in WRITING_DIRECTIONS
+                not Direction(before[mapping.id][0]).writes_to_shopify
                 or before[mapping.id][1] != mapping.location_ids
             )
         )
@@ -207,7 +207,7 @@ class ShopifyLocationMapping(models.Model):
                     dict(values, shop_id=shop.id, direction=Direction.OFF.value)
                 )
                 continue
-            if not location.writable and mapping.direction in WRITING_DIRECTIONS:
+            if not location.writable and Direction(mapping.direction).writes_to_shopify:
                 values["direction"] = mapping._direction_without_writing()
                 stopped.append(location.name)
             changed = {
@@ -220,7 +220,7 @@ class ShopifyLocationMapping(models.Model):
             if gid in seen or not mapping.shopify_active:
                 continue
             values = {"shopify_active": False}
-            if mapping.direction in WRITING_DIRECTIONS:
+            if Direction(mapping.direction).writes_to_shopify:
                 values["direction"] = mapping._direction_without_writing()
                 stopped.append(mapping.shopify_location_name)
             mapping.write(values)
@@ -265,7 +265,8 @@ class ShopifyLocationMapping(models.Model):
                 continue
             direction = mapping.shop_id.default_direction
             if (
-                direction in WRITING_DIRECTIONS
+                direction
+                and Direction(direction).writes_to_shopify
                 and not mapping._to_engine_location().writable
             ):
                 direction = mapping._direction_without_writing(direction)
@@ -276,7 +277,7 @@ class ShopifyLocationMapping(models.Model):
     @api.constrains("direction", "shopify_active", "fulfillment_service")
     def _check_writable_location(self):
         for mapping in self:
-            if mapping.direction not in WRITING_DIRECTIONS:
+            if not Direction(mapping.direction).writes_to_shopify:
                 continue
             location = mapping._to_engine_location()
             if location.writable:

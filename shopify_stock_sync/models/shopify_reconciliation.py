@@ -65,14 +65,16 @@ from ..engine.reconciliation import (
     plan_run,
 )
 from ..engine.shopify.errors import AuthError, ShopifyError
+from .constants import (
+    INBOUND_PAIRS_KEY,
+    RECONCILE_CHUNK_IDENTITY,
+    RECONCILE_IDENTITY,
+    RECONCILE_LOCK_SPACE,
+)
 from .shopify_shop import DIRECTIONS
-from .stock_quant import INBOUND_PAIRS_KEY
 
 _logger = logging.getLogger(__name__)
 
-RECONCILE_IDENTITY = "shopify_stock_sync.reconcile:{}"
-# Two ints name the advisory lock of a shop's reconciliation (beside the push's).
-RECONCILE_LOCK_SPACE = 0x5E0D
 ACTIVE_STATES = ("queued", "running")
 RETRY_CHUNK_DELAY = 60  # seconds before a failed chunk is tried again
 
@@ -198,23 +200,16 @@ class ShopifyReconciliationRun(models.Model):
         """The shop's reconciliation lock, for this transaction; retry later when
         another job of the shop holds it."""
         self.ensure_one()
-        self.env.cr.execute(
-            SQL(
-                "SELECT pg_try_advisory_xact_lock(%s, %s)",
-                RECONCILE_LOCK_SPACE,
-                self.shop_id.id,
-            )
+        self.shop_id._lock_or_retry(
+            RECONCILE_LOCK_SPACE,
+            self.shop_id.id,
+            self.env._(
+                "Another reconciliation job of shop %s is working; this one "
+                "starts after it.",
+                self.shop_id.name,
+            ),
+            seconds=10,
         )
-        if not self.env.cr.fetchone()[0]:
-            raise RetryableJobError(
-                self.env._(
-                    "Another reconciliation job of shop %s is working; this one "
-                    "starts after it.",
-                    self.shop_id.name,
-                ),
-                seconds=10,
-                ignore_retry=True,
-            )
 
     def _job_plan(self):
         """Plan a reconciliation and take its snapshot"""
@@ -374,8 +369,9 @@ class ShopifyReconciliationRun(models.Model):
         attempts = cursor.status(chunk).attempts
         delayed.with_delay(
             eta=RETRY_CHUNK_DELAY if attempts else None,
-            identity_key=f"shopify_stock_sync.reconcile_chunk:{self.id}:"
-            f"{chunk.number}:{attempts}",
+            identity_key=RECONCILE_CHUNK_IDENTITY.format(
+                self.id, chunk.number, attempts
+            ),
             description=self.env._(
                 "Reconcile %(run)s, chunk %(number)s of %(count)s",
                 run=self.name,
@@ -505,7 +501,7 @@ class ShopifyReconciliationRun(models.Model):
         in_scope = shop._products_in_scope(set(links.product_id.ids))
         links = links.filtered(lambda link: link.product_id.id in in_scope)
         mappings = shop.mapping_ids.filtered(
-            lambda m: m.direction != Direction.OFF.value and m.location_ids
+            lambda m: Direction(m.direction).is_on and m.location_ids
         )
         return links, mappings
 
@@ -669,13 +665,12 @@ class ShopifyReconciliationRun(models.Model):
             return
         Level = self.env["shopify.stock.level"].sudo()
         wanted = {(p.link_id, p.mapping_id): p for p in pairs}
-        now = fields.Datetime.now()
-        for level in self._levels_of(wanted):
+        found = self._levels_of(wanted)
+        found._mark_pending()
+        for level in found:
             pair = wanted[level.link_id.id, level.mapping_id.id]
             values = dict(Level._level_values(levels.get(pair.key)))
-            values.update(state="pending", error_category=False, error_message=False)
-            if level.state != "pending" or not level.dirty_since:
-                values["dirty_since"] = now
+            values.update(error_category=False, error_message=False)
             level.write(values)
 
     def _remember_adjusted(self, adjustments, levels):

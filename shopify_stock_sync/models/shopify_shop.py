@@ -59,7 +59,6 @@ DIRECTIONS = [
     (Direction.TWO_WAY.value, "Two-way"),
     (Direction.OFF.value, "Off"),
 ]
-WRITING_DIRECTIONS = (Direction.ODOO_TO_SHOPIFY.value, Direction.TWO_WAY.value)
 BASES = [
     (Basis.FREE.value, "Free to use (on hand minus reserved)"),
     (Basis.ON_HAND.value, "On hand"),

@@ -38,19 +38,16 @@ from odoo.tools import SQL
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..engine import inbound, messages, push
-from ..engine.data import ErrorCategory, OutcomeStatus
+from ..engine.data import Direction, ErrorCategory, OutcomeStatus
 from ..engine.inventory import PAGE_SIZE
 from ..engine.schedule import is_last_attempt, retry_delay
 from ..engine.shopify.errors import AuthError, ShopifyError, TransientError
-from .shopify_shop import WRITING_DIRECTIONS
+from .constants import LEVEL_LOCK_SPACE, PUSH_IDENTITY
 
 _logger = logging.getLogger(__name__)
 
 PUSH_METHOD = "_push_stock"
-PUSH_IDENTITY = "shopify_stock_sync.push:{}"
 PUSH_MAX_RETRIES = 8
-# Two ints name the advisory lock of a shop's push: this addon's, and the shop's id.
-PUSH_LOCK_SPACE = 0x5E0C
 STALE_RETRY_DELAY = 30  # seconds before levels Shopify kept changing are tried again
 # the topic of the event kept for a Shopify correction a push found (not a webhook's)
 PUSH_FOUND_TOPIC = "push/shopify_moved"
@@ -133,15 +130,15 @@ class ShopifyShop(models.Model):
         self.ensure_one()
         shop = self.sudo()
         job_uuid = self.env.context.get("job_uuid") or uuid.uuid4().hex
-        if not shop._try_push_lock():
-            raise RetryableJobError(
-                self.env._(
-                    "Another push of shop %s is running; this one starts after it.",
-                    shop.name,
-                ),
-                seconds=5,
-                ignore_retry=True,
-            )
+        shop._lock_or_retry(
+            LEVEL_LOCK_SPACE,
+            shop.id,
+            self.env._(
+                "Another push of shop %s is running; this one starts after it.",
+                shop.name,
+            ),
+            seconds=5,
+        )
         shop._fold_stock_changes()
         if not shop.active:
             return self.env._("Shop %s is archived: nothing pushed.", shop.name)
@@ -356,12 +353,13 @@ class ShopifyShop(models.Model):
 
     # -- levels -----------------------------------------------------------------------
 
-    def _try_push_lock(self):
-        self.ensure_one()
-        self.env.cr.execute(
-            SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", PUSH_LOCK_SPACE, self.id)
-        )
-        return self.env.cr.fetchone()[0]
+    def _lock_or_retry(self, space, key, message, seconds):
+        """Take the advisory lock (``space``, ``key``) for this transaction; when
+        another job holds it, raise a RetryableJobError with ``message`` that tries
+        again after ``seconds`` without counting as an attempt."""
+        self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", space, key))
+        if not self.env.cr.fetchone()[0]:
+            raise RetryableJobError(message, seconds=seconds, ignore_retry=True)
 
     def _pending_levels(self, exclude=None, limit=PAGE_SIZE):
         self.ensure_one()
@@ -404,35 +402,19 @@ class ShopifyShop(models.Model):
             else:
                 everything = min(everything or changed_at, changed_at)
         levels = self._levels_of_pairs(set(first), everything)
-        if levels:
-            level_ids, since = [], []
-            for level in levels:
-                pair = (level.link_id.id, level.mapping_id.id)
-                level_ids.append(level.id)
-                since.append(min(t for t in (first.get(pair), everything) if t))
-            cr.execute(
-                SQL(
-                    """
-                    UPDATE shopify_stock_level level
-                       SET state = 'pending',
-                           dirty_since = CASE
-                               WHEN level.state = 'pending'
-                                AND level.dirty_since IS NOT NULL
-                               THEN LEAST(level.dirty_since, changed.since)
-                               ELSE changed.since END,
-                           write_uid = %s,
-                           write_date = now() AT TIME ZONE 'UTC'
-                      FROM unnest(%s::int[], %s::timestamp[]) AS changed(id, since)
-                     WHERE level.id = changed.id
-                    """,
-                    self.env.uid,
-                    level_ids,
-                    since,
+        levels._mark_pending(
+            {
+                level.id: min(
+                    t
+                    for t in (
+                        first.get((level.link_id.id, level.mapping_id.id)),
+                        everything,
+                    )
+                    if t
                 )
-            )
-            levels.invalidate_recordset(
-                ["state", "dirty_since", "write_uid", "write_date"]
-            )
+                for level in levels
+            }
+        )
         cr.execute(
             SQL(
                 "DELETE FROM shopify_stock_change WHERE id = ANY(%s)",
@@ -462,7 +444,7 @@ class ShopifyShop(models.Model):
         )
         mappings = mappings.browse({mp for _lk, mp in pairs}).filtered(
             lambda m: m.shop_id == self
-            and m.direction in WRITING_DIRECTIONS
+            and Direction(m.direction).writes_to_shopify
             and m.location_ids
         )
         link_ids, mapping_ids = set(links.ids), set(mappings.ids)
@@ -474,11 +456,9 @@ class ShopifyShop(models.Model):
             & Domain("mapping_id", "in", mappings.ids)
         )
         have = {(level.link_id.id, level.mapping_id.id): level for level in existing}
+        # created bare: the fold marks them pending with their changes' time
         created = Level.create(
-            [
-                {"link_id": lk, "mapping_id": mp, "state": "pending"}
-                for lk, mp in sorted(pairs - set(have))
-            ]
+            [{"link_id": lk, "mapping_id": mp} for lk, mp in sorted(pairs - set(have))]
         )
         return Level.browse([have[pair].id for pair in pairs if pair in have]) | created
 
@@ -489,7 +469,7 @@ class ShopifyShop(models.Model):
         pending = Domain("shop_id", "=", self.id) & Domain("state", "=", "pending")
         reasons = (
             (
-                Domain("mapping_id.direction", "not in", WRITING_DIRECTIONS)
+                Domain("mapping_id.direction", "not in", Direction.writing_values())
                 | Domain("mapping_id.location_ids", "=", False),
                 self.env._(
                     "Not pushed: the location mapping no longer writes to Shopify "

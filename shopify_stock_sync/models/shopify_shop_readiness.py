@@ -36,7 +36,6 @@ from ..engine.readiness import (
     pick_test_products,
 )
 from ..engine.shopify.errors import ShopifyError
-from .shopify_shop import WRITING_DIRECTIONS
 
 try:  # the job runner's own reading of the [queue_job] channels setting
     from odoo.addons.queue_job.jobrunner.runner import _channels as _queue_channels
@@ -103,7 +102,7 @@ class ShopifyShop(models.Model):
 
     def _mappings_on(self):
         return self.mapping_ids.filtered(
-            lambda m: m.direction != Direction.OFF.value and m.location_ids
+            lambda m: Direction(m.direction).is_on and m.location_ids
         )
 
     def _readiness_test_pushes(self):
@@ -164,8 +163,9 @@ class ShopifyShop(models.Model):
     def _readiness_webhooks(self, client):
         """Subscriptions and last arrivals, when a mapping takes changes from Shopify
         (None otherwise: no webhook is needed)."""
-        inbound = (Direction.SHOPIFY_TO_ODOO.value, Direction.TWO_WAY.value)
-        if not self.mapping_ids.filtered(lambda m: m.direction in inbound):
+        if not self.mapping_ids.filtered(
+            lambda m: Direction(m.direction).reads_from_shopify
+        ):
             return None
         plan = subscriptions.check(client, self.webhook_endpoint)
         groups = self.env["shopify.webhook.event"]._read_group(
@@ -230,7 +230,7 @@ class ShopifyShop(models.Model):
         self.ensure_one()
         preview = self._readiness_preview()
         writing = self._mappings_on().filtered(
-            lambda m: m.direction in WRITING_DIRECTIONS
+            lambda m: Direction(m.direction).writes_to_shopify
         )
         picked = pick_test_products(preview.already_linked, len(writing))
         links = {link.product_id.id: link for link in self.link_ids}

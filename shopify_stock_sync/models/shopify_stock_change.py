@@ -21,7 +21,7 @@ import logging
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.tools import SQL
 
-from .shopify_shop import WRITING_DIRECTIONS
+from ..engine.data import Direction
 
 _logger = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class ShopifyStockChange(models.Model):
                 """,
                 products=list(products),
                 locations=list(locations),
-                writing=WRITING_DIRECTIONS,
+                writing=Direction.writing_values(),
             )
         )
         return self._in_sync_scope(self.env.cr.fetchall())
@@ -135,7 +135,7 @@ class ShopifyStockChange(models.Model):
                    )
                 """,
                 products=list(product_ids),
-                writing=WRITING_DIRECTIONS,
+                writing=Direction.writing_values(),
             )
         )
         return self._in_sync_scope(self.env.cr.fetchall())

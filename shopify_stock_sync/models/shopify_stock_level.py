@@ -10,6 +10,7 @@ engine's ``LevelChange`` and a ``PushOutcome`` back; the engine decides.
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
+from odoo.tools import SQL
 
 from ..engine import echo
 from ..engine.data import (
@@ -146,7 +147,7 @@ class ShopifyStockLevel(models.Model):
         never twice)."""
         links = _distinct(links).filtered(lambda link: link.state == "linked")
         mappings = _distinct(mappings).filtered(
-            lambda m: m.direction != Direction.OFF.value and m.location_ids
+            lambda m: Direction(m.direction).is_on and m.location_ids
         )
         if not links or not mappings:
             return self.browse()
@@ -161,7 +162,6 @@ class ShopifyStockLevel(models.Model):
             )
         have = {(level.link_id.id, level.mapping_id.id) for level in existing}
         links_by_shop = links.grouped("shop_id")
-        now = fields.Datetime.now()
         to_create = []
         for mapping in mappings:
             for link in links_by_shop.get(mapping.shop_id, ()):
@@ -169,15 +169,10 @@ class ShopifyStockLevel(models.Model):
                 if pair in have or (pairs is not None and pair not in pairs):
                     continue
                 have.add(pair)
-                to_create.append(
-                    {
-                        "link_id": link.id,
-                        "mapping_id": mapping.id,
-                        "state": "pending",
-                        "dirty_since": now,
-                    }
-                )
-        return existing | self.create(to_create)
+                to_create.append({"link_id": link.id, "mapping_id": mapping.id})
+        created = self.create(to_create)
+        created._mark_pending()
+        return existing | created
 
     # -- engine translations --------------------------------------------------------
 
@@ -291,6 +286,46 @@ class ShopifyStockLevel(models.Model):
             )
         self.write(values)
 
+    # -- waiting for a push ---------------------------------------------------------
+
+    def _mark_pending(self, since=None, failed_keeps_since=False):
+        """Mark these levels pending, each keeping the first ``dirty_since`` of what
+        it already waits for: a pending level keeps the earlier of its own and
+        ``since``; any other starts waiting at ``since`` (time to correction counts
+        from there).  ``since``: one time for all (now by default), or a dict by
+        level id.  ``failed_keeps_since``: a level in error keeps its time too (its
+        change still waits: the re-queue).  Nothing else is written; one UPDATE."""
+        if not self:
+            return
+        if isinstance(since, dict):
+            times = [since[level_id] for level_id in self.ids]
+        else:
+            times = [since or fields.Datetime.now()] * len(self.ids)
+        waiting = ["pending", "error"] if failed_keeps_since else ["pending"]
+        self.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE shopify_stock_level level
+                   SET state = 'pending',
+                       dirty_since = CASE
+                           WHEN level.state = ANY(%s)
+                            AND level.dirty_since IS NOT NULL
+                           THEN LEAST(level.dirty_since, changed.since)
+                           ELSE changed.since END,
+                       write_uid = %s,
+                       write_date = now() AT TIME ZONE 'UTC'
+                  FROM unnest(%s::int[], %s::timestamp[]) AS changed(id, since)
+                 WHERE level.id = changed.id
+                """,
+                waiting,
+                self.env.uid,
+                list(self.ids),
+                times,
+            )
+        )
+        self.invalidate_recordset(["state", "dirty_since", "write_uid", "write_date"])
+
     # -- actions --------------------------------------------------------------------
 
     def action_requeue(self):
@@ -306,12 +341,8 @@ class ShopifyStockLevel(models.Model):
         # operators only read levels: the record rules are checked on read, then
         # these few fields are written as superuser
         levels = self.sudo()
-        levels.filtered(
-            lambda level: not level.dirty_since or level.state in ("synced", "ignored")
-        ).write({"dirty_since": fields.Datetime.now()})
-        levels.write(
-            {"state": "pending", "error_category": False, "error_message": False}
-        )
+        levels._mark_pending(failed_keeps_since=True)
+        levels.write({"error_category": False, "error_message": False})
         levels.shop_id._enqueue_push()
         return True
 

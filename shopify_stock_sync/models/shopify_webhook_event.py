@@ -32,16 +32,13 @@ from ..engine.data import Direction
 from ..engine.echo import pushes_from_json
 from ..engine.placement import OdooStock
 from ..engine.shopify.errors import AuthError, ShopifyError, TransientError
-from .constants import OPERATOR
+from .constants import INBOUND_PAIRS_KEY, LEVEL_LOCK_SPACE, OPERATOR
 
 _logger = logging.getLogger(__name__)
 
 PROCESS_METHOD = "_process_event"
 RETENTION_PARAM = "shopify_stock_sync.webhook_retention_days"
 DEFAULT_RETENTION_DAYS = 30
-# stock.quant context key: (product id, location id) pairs whose quant writes are
-# this job's own inbound adjustments (see models/stock_quant.py)
-INBOUND_PAIRS_KEY = "shopify_stock_sync_inbound_pairs"
 # the headers kept with an event (the signature is not: it proves nothing later)
 KEPT_HEADERS = (
     webhook.TOPIC_HEADER,
@@ -196,15 +193,15 @@ class ShopifyWebhookEvent(models.Model):
         if event.state != "received":
             return self.env._("Already processed.")
         shop = event.shop_id
-        if not shop._try_push_lock():  # one job per shop at a time, pushes included
-            raise RetryableJobError(
-                self.env._(
-                    "Another job of shop %s is running; this one starts after it.",
-                    shop.name,
-                ),
-                seconds=5,
-                ignore_retry=True,
-            )
+        shop._lock_or_retry(  # the shop's level lock: never beside its push
+            LEVEL_LOCK_SPACE,
+            shop.id,
+            self.env._(
+                "Another job of shop %s is running; this one starts after it.",
+                shop.name,
+            ),
+            seconds=5,
+        )
         headers = json.loads(event.headers or "{}")
         if webhook.is_location_change(headers):
             return event._refresh_locations()
@@ -362,9 +359,8 @@ class ShopifyWebhookEvent(models.Model):
                     )[level.product_id.id],
                 )
             if decision.mark_for_push:
-                values["state"] = "pending"
-                if level.state != "pending" or not level.dirty_since:
-                    values["dirty_since"] = fields.Datetime.now()
+                values.pop("state", None)
+                level._mark_pending()
             if values:
                 level.write(values)
             if decision.mark_for_push:

@@ -13,15 +13,11 @@ import logging
 
 from odoo import api, models
 
-from .constants import OPERATOR
+from .constants import INBOUND_PAIRS_KEY, OPERATOR
 
 _logger = logging.getLogger(__name__)
 
 QUANTITY_FIELDS = frozenset({"quantity", "reserved_quantity"})
-# context: (product id, location id) pairs whose changes are an inbound adjustment
-# from Shopify, not to be pushed back to the mapping they came from (the webhook job
-# tells other mappings itself)
-INBOUND_PAIRS_KEY = "shopify_stock_sync_inbound_pairs"
 
 
 class StockQuant(models.Model):

@@ -18,7 +18,7 @@ from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
-from odoo.addons.shopify_stock_sync.models.stock_quant import INBOUND_PAIRS_KEY
+from odoo.addons.shopify_stock_sync.models.constants import INBOUND_PAIRS_KEY
 
 from .common import PushCase
 

@@ -299,6 +299,42 @@ class TestStockLevel(ShopifyCase):
         with self.assertRaises(AccessError):
             level.with_user(stock_user).action_requeue()
 
+    def test_mark_pending_keeps_the_first_dirty_since(self):
+        """Every path that marks levels pending (the push's fold, a re-queue, a
+        webhook, a reconciliation, creation) goes through this rule."""
+        early = fields.Datetime.to_datetime("2026-11-01 10:00:00")
+        late = fields.Datetime.to_datetime("2026-11-02 10:00:00")
+        cap_link = self._link(self._product("Cap", default_code="CAP"), 4)
+        pending, synced, failed = (
+            self._level(link) for link in (self.shirt_link, self.mug_link, cap_link)
+        )
+        levels = pending | synced | failed
+        self.assertEqual(len(levels), 3)
+        self.assertEqual(set(levels.mapped("state")), {"pending"})  # created so
+        pending.write({"dirty_since": early})
+        synced.write({"state": "synced", "dirty_since": early})
+        failed.write({"state": "error", "dirty_since": early})
+        levels._mark_pending(late)
+        self.assertEqual(set(levels.mapped("state")), {"pending"})
+        self.assertEqual(pending.dirty_since, early)  # waiting since then
+        self.assertEqual(synced.dirty_since, late)  # starts waiting now
+        self.assertEqual(failed.dirty_since, late)
+        # an earlier change moves a pending level's time back; a re-queue keeps a
+        # failed level's time
+        failed.write({"state": "error", "dirty_since": early})
+        pending._mark_pending({pending.id: early.replace(hour=9)})
+        failed._mark_pending(late, failed_keeps_since=True)
+        self.assertEqual(pending.dirty_since, early.replace(hour=9))
+        self.assertEqual(failed.dirty_since, early)
+        # one query, whatever the number of levels
+        self.assertEqual(
+            [
+                self._queries(lambda: pending._mark_pending()),
+                self._queries(lambda: levels._mark_pending()),
+            ],
+            [1, 1],
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestStockLevelPush(ShopifyCase):

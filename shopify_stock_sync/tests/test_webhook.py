@@ -10,11 +10,17 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import fields
+from odoo.sql_db import db_connect
 from odoo.tests import tagged
 
+from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.shopify_stock_sync.controllers.main import MAX_BODY
 from odoo.addons.shopify_stock_sync.engine.webhook import signature
+from odoo.addons.shopify_stock_sync.models.constants import (
+    LEVEL_LOCK_SPACE,
+    RECONCILE_LOCK_SPACE,
+)
 
 from .common import HttpPushCase
 
@@ -335,6 +341,42 @@ class TestWebhookDecisions(WebhookCase):
         # "Last Odoo Quantity": Odoo's on hand after the adjustment, not the sum of
         # the webhooks' adjustments
         self.assertEqual(self.level(self.own).odoo_quantity, 7)
+
+    def test_push_and_webhook_of_a_shop_share_its_level_lock(self):
+        """While another job holds the shop's level lock, both its webhook job and
+        its push wait (retried, no attempt counted); neither waits on the shop's
+        reconciliation lock.  (The other job takes its locks before this
+        transaction takes any: a transaction keeps its advisory locks.)"""
+        self.sim.edit_on_hand(self.item, self.pos, -3)
+        self.assertEqual(self.deliver(), [200])
+        (event,) = self.Event.search([("state", "=", "received")])
+        changes = self.Change.search([("shop_id", "=", self.shop.id)])
+        self.assertTrue(changes)
+        lock = "SELECT pg_try_advisory_xact_lock(%s, %s)"
+        other = db_connect(self.env.cr.dbname).cursor()
+        try:
+            other.execute(lock, (LEVEL_LOCK_SPACE, self.shop.id))
+            self.assertTrue(other.fetchone()[0])
+            for job in (event._process_event, self.shop._push_stock):
+                with self.assertRaises(RetryableJobError) as waited:
+                    job()
+                self.assertTrue(waited.exception.ignore_retry)
+            self.assertEqual(event.state, "received")
+            self.assertTrue(changes.exists())
+        finally:
+            other.rollback()
+            other.close()
+        other = db_connect(self.env.cr.dbname).cursor()
+        try:
+            other.execute(lock, (RECONCILE_LOCK_SPACE, self.shop.id))
+            self.assertTrue(other.fetchone()[0])
+            self.process()
+            self.push()
+        finally:
+            other.rollback()
+            other.close()
+        self.assertNotEqual(event.state, "received", event.message)
+        self.assertFalse(changes.exists())
 
     def test_reconciled_correction_never_counted_again_by_a_webhook(self):
         """A +5 in Shopify whose webhook was missed, set right by a reconciliation,
