@@ -196,45 +196,55 @@ class TestPushFaults(PushStockCase):
             self.perform(job)
         self.assert_synced_once()
 
-    def test_progress_is_kept_when_a_later_batch_fails(self):
-        """Batches already pushed stay recorded; the rest goes to a new job after
-        Shopify's delay, instead of rolling everything back."""
+    def _first_batch_pushed_then(self, on_second_read):
+        """251 products received (2 each), pushed two batches a run; the second
+        batch's read of Shopify calls ``on_second_read`` first.  Performs the push
+        job inside the trap; returns (products, its result, the trap)."""
         self.patch(type(self.shop), "_push_max_batches", 2)
         products = self._bulk_products(251)
-        sim = self.sim
         reads = []
         shop_class = type(self.shop)
         make_client = shop_class._shopify_client
 
-        def client_failing_on_the_second_read(shop, **options):
+        def client_with_a_second_read_hook(shop, **options):
             client = make_client(shop, **options)
             execute = client.execute
 
-            def execute_with_faults(document, variables=None, **kw):
+            def execute_hooked(document, variables=None, **kw):
                 if "query Levels" in document:
                     reads.append(1)
                     if len(reads) == 2:
-                        sim.inject("http_503", 4, operation="Levels")
+                        on_second_read()
                 return execute(document, variables, **kw)
 
-            client.execute = execute_with_faults
+            client.execute = execute_hooked
             return client
 
-        self.patch(shop_class, "_shopify_client", client_failing_on_the_second_read)
-        with trap_jobs() as trap:
-            self.receive(self.shelf_1, dict.fromkeys(products, 2))
-            self.env.cr.flush()
-            (job,) = trap.enqueued_jobs
-            trap.enqueued_jobs.clear()
-            result = self.perform(job)
-            self.assertIn("250 levels pushed", result)
-            self.assertIn("it will retry in 10 s", result)
-            levels = self.Level.search([("product_id", "in", products.ids)])
-            self.assertEqual(len(levels.filtered(lambda lv: lv.state == "synced")), 250)
-            (follow_up,) = trap.enqueued_jobs
-            self.assertEqual(follow_up.identity_key, self.shop._push_identity_key())
-            self.assertTrue(follow_up.eta)
-            self.commit_and_push(trap)
+        self.patch(shop_class, "_shopify_client", client_with_a_second_read_hook)
+        trap = self.enterContext(trap_jobs())
+        self.receive(self.shelf_1, dict.fromkeys(products, 2))
+        self.env.cr.flush()
+        (job,) = trap.enqueued_jobs
+        trap.enqueued_jobs.clear()
+        result = self.perform(job)
+        self.assertIn("250 levels pushed", result)
+        levels = self.Level.search([("product_id", "in", products.ids)])
+        synced = levels.filtered(lambda level: level.state == "synced")
+        self.assertEqual(len(synced), 250)
+        self.assertTrue(all(level.shopify_on_hand == 2 for level in synced))
+        (follow_up,) = trap.enqueued_jobs
+        self.assertEqual(follow_up.identity_key, self.shop._push_identity_key())
+        return products, result, trap
+
+    def test_progress_is_kept_when_a_later_batch_fails(self):
+        """Batches already pushed stay recorded; the rest goes to a new job after
+        Shopify's delay, instead of rolling everything back."""
+        products, result, trap = self._first_batch_pushed_then(
+            lambda: self.sim.inject("http_503", 4, operation="Levels")
+        )
+        self.assertIn("it will retry in 10 s", result)
+        self.assertTrue(trap.enqueued_jobs[0].eta)
+        self.commit_and_push(trap)
         levels = self.Level.search([("product_id", "in", products.ids)])
         self.assertEqual(set(levels.mapped("state")), {"synced"})
         self.assertEqual({self.shopify(p, self.store) for p in products}, {2})
@@ -244,41 +254,12 @@ class TestPushFaults(PushStockCase):
         """A later batch refused for good: the batches Shopify took stay recorded (a
         rollback would forget writes Shopify applied, and a two-way push would take
         them for Shopify's own moves); a follow-up job meets the refusal alone."""
-        self.patch(type(self.shop), "_push_max_batches", 2)
-        products = self._bulk_products(251)
-        reads = []
-        shop_class = type(self.shop)
-        make_client = shop_class._shopify_client
 
-        def client_refusing_the_second_read(shop, **options):
-            client = make_client(shop, **options)
-            execute = client.execute
+        def refuse():
+            raise RequestError("Shopify refused the query (test)")
 
-            def execute_refusing(document, variables=None, **kw):
-                if "query Levels" in document:
-                    reads.append(1)
-                    if len(reads) == 2:
-                        raise RequestError("Shopify refused the query (test)")
-                return execute(document, variables, **kw)
-
-            client.execute = execute_refusing
-            return client
-
-        self.patch(shop_class, "_shopify_client", client_refusing_the_second_read)
-        with trap_jobs() as trap:
-            self.receive(self.shelf_1, dict.fromkeys(products, 2))
-            self.env.cr.flush()
-            (job,) = trap.enqueued_jobs
-            trap.enqueued_jobs.clear()
-            result = self.perform(job)
-            self.assertIn("250 levels pushed", result)
-            self.assertIn("A later batch was refused (Shopify refused", result)
-            levels = self.Level.search([("product_id", "in", products.ids)])
-            synced = levels.filtered(lambda level: level.state == "synced")
-            self.assertEqual(len(synced), 250)
-            self.assertTrue(all(level.shopify_on_hand == 2 for level in synced))
-            (follow_up,) = trap.enqueued_jobs
-            self.assertEqual(follow_up.identity_key, self.shop._push_identity_key())
+        _products, result, _trap = self._first_batch_pushed_then(refuse)
+        self.assertIn("A later batch was refused (Shopify refused", result)
         self.assertEqual(len(self.sim.stats.applied_writes), 250)
 
     # -- refused writes: only what Shopify names is read again --------------------
