@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from enum import Enum
 
@@ -75,3 +76,24 @@ def available_target(
     committed = max(shopify_committed or 0, 0)
     unknown = max(committed - max(committed_known_to_odoo, 0), 0)
     return max(rule.quantity(odoo_quantity) - unknown, 0)
+
+
+def to_push_again(
+    rule_before: QuantityRule,
+    rule_after: QuantityRule,
+    scope_before: AbstractSet[int],
+    scope_after: AbstractSet[int],
+) -> set[int]:
+    """The products whose levels Shopify should be told again after a shop's rule or
+    sync scope changed: every product in scope under a new rule; under the same rule,
+    only those that entered the scope (those that left it are no longer synced).
+
+    >>> same = QuantityRule()
+    >>> sorted(to_push_again(same, same, {1, 2}, {2, 3}))
+    [3]
+    >>> sorted(to_push_again(same, QuantityRule(safety_buffer=5), {1, 2}, {2, 3}))
+    [2, 3]
+    """
+    if rule_after != rule_before:
+        return set(scope_after)
+    return set(scope_after) - set(scope_before)

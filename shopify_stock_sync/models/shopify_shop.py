@@ -18,7 +18,7 @@ from odoo.tools import config
 
 from ..engine import inventory, messages
 from ..engine.data import Direction
-from ..engine.rule import Basis, QuantityRule
+from ..engine.rule import Basis, QuantityRule, to_push_again
 from ..engine.shopify import documents
 from ..engine.shopify.auth import REQUIRED_SCOPES, Credentials, validate_domain
 from ..engine.shopify.client import (
@@ -426,7 +426,7 @@ class ShopifyShop(models.Model):
         for shop in self.sudo():
             rule_before, scope_before = before[shop.id]
             rule, scope = shop._rule_and_scope()
-            shop._push_again(scope if rule != rule_before else scope - scope_before)
+            shop._push_again(to_push_again(rule_before, rule, scope_before, scope))
 
     def _push_again(self, product_ids, mappings=None):
         """Record a stock change of these products at the shop's mappings that
@@ -586,10 +586,15 @@ class ShopifyShop(models.Model):
         if waiting and shop.active:
             shop._enqueue_push()
         # the webhooks Shopify delivered meanwhile, whose level could not be read
+        # (held for the credentials; an event in error for another cause stays)
         held = (
             self.env["shopify.webhook.event"]
             .sudo()
-            .search(Domain("shop_id", "=", shop.id) & Domain("state", "=", "error"))
+            .search(
+                Domain("shop_id", "=", shop.id)
+                & Domain("state", "=", "error")
+                & Domain("kind", "=", "held")
+            )
         )
         if held and shop.active:
             held.write({"state": "received"})

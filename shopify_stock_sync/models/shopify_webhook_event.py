@@ -49,6 +49,7 @@ KEPT_HEADERS = (
     webhook.EVENT_ID_HEADER,
 )
 NOT_HANDLED = "not_handled"
+HELD = "held"  # Shopify refused the credentials: processed again after reconnecting
 LOCATIONS = "locations"
 KINDS = [
     (inbound.InboundKind.CORRECTION.value, "Stock correction"),
@@ -63,6 +64,7 @@ KINDS = [
     (inbound.InboundKind.UNKNOWN_PAIR.value, "Not synced pair"),
     (LOCATIONS, "Locations changed"),
     (NOT_HANDLED, "Not handled"),
+    (HELD, "Held: credentials refused"),
 ]
 
 
@@ -264,13 +266,15 @@ class ShopifyWebhookEvent(models.Model):
         that passes processes it again (``shopify.shop._resume_pushes``)."""
         self.ensure_one()
         self.shop_id._hold_push(exc.message)
-        return self._error(
+        message = self._error(
             self.env._(
                 "Held: Shopify refused the shop's credentials (%s). It is processed "
                 "again once the shop's connection test passes.",
                 exc.message,
             )
         )
+        self.kind = HELD
+        return message
 
     def _error(self, message):
         self.write(

@@ -417,8 +417,11 @@ class TestWebhookDecisions(WebhookCase):
         ):
             (event,) = self.process()
         self.assertEqual(self.shop.state, "reconnect")
-        self.assertEqual(event.state, "error")
+        self.assertEqual((event.state, event.kind), ("error", "held"))
         self.assertEqual(self.on_hand(self.shelf_2), 10)
+        # an event in error for another cause is not processed again
+        other = event.copy({"webhook_id": "other-cause", "kind": False})
+        other.write({"state": "error", "message": "Not readable."})
         self.sim.add_token("shpat_new_token")
         self.shop.sudo().access_token = "shpat_new_token"
         with trap_jobs() as trap:
@@ -429,6 +432,7 @@ class TestWebhookDecisions(WebhookCase):
         self.env.invalidate_all()
         self.assertEqual((event.state, event.kind), ("done", "correction"))
         self.assertEqual(self.on_hand(self.shelf_2), 12)
+        self.assertEqual(other.state, "error")
 
     def test_first_reading_that_differs_is_followed_on_a_shopify_owned_level(self):
         """Nothing known of the POS level yet, Shopify counts 12 and Odoo 10: Shopify
